@@ -1,0 +1,1 @@
+"""ftui's terminal interface: the Textual app and the command line."""
