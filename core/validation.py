@@ -1087,7 +1087,9 @@ def validate_record(record: Record, row_id: int | None = None) -> list[Issue]:
         )
     elif data is None:
         checker.add("invalid_json", "", "the line holds no JSON object")
-    elif kind is RecordKind.CHAT:
+    elif kind is RecordKind.CHAT or (
+        kind is RecordKind.UNKNOWN and not data.keys().isdisjoint(_CHAT_FIELDS)
+    ):
         checker.chat(data)
     elif kind is RecordKind.PREFERENCE or (
         kind is RecordKind.UNKNOWN and not data.keys().isdisjoint(_PREFERENCE_FIELDS)

@@ -62,21 +62,22 @@ def _token_limits(
     Raises:
         ConfigError: The model is not in the model table.
     """
-    notes: list[str] = []
+    from ftui.core.model_table import load_model_table
+
+    info = load_model_table().lookup(model)  # unknown model: ConfigError, exit 2
     try:
-        from ftui.core.model_table import load_model_table
         from ftui.core.tokens import count_dataset
-    except ImportError as exc:  # the token engine is not installed in this build
-        notes.append(
+    except ImportError as exc:  # the token engine is not part of this build
+        note = (
             f"token checks are unavailable ({exc}); examples were not checked "
-            "against the model's training context"
+            f"against the {info.training_context:,}-token training context"
         )
-        return None, None, notes
-    info = load_model_table().lookup(model)
+        return None, None, [note]
+    notes: list[str] = []
     counts = count_dataset(dataset, model)
     if counts.warning:
         notes.append(counts.warning)
-    if not counts.exact:
+    elif not counts.exact:
         notes.append("token counts are estimates, not exact")
     totals = {row_id: tokens.total for row_id, tokens in counts.by_row.items()}
     notes.append(
