@@ -335,6 +335,7 @@ class _MessageStats:
     assistants: int = 0
     trained: int = 0
     images: int = 0
+    unknown_roles: int = 0
 
 
 class _Checker:
@@ -486,6 +487,7 @@ class _Checker:
         for i, message in enumerate(messages):
             path = f"{prefix}[{i}]"
             if not isinstance(message, dict):
+                stats.unknown_roles += 1
                 self.add(
                     "message_not_object",
                     path,
@@ -513,6 +515,7 @@ class _Checker:
                 i,
             )
             role = None
+            stats.unknown_roles += 1
         elif not isinstance(role, str) or role not in ROLES:
             hint = _suggest(role, ROLES) if isinstance(role, str) else ""
             self.add(
@@ -523,6 +526,7 @@ class _Checker:
                 i,
             )
             role = None
+            stats.unknown_roles += 1
         else:
             stats.roles.add(role)
 
@@ -920,28 +924,31 @@ class _Checker:
             )
         stats = _MessageStats()
         self.messages(messages, "messages", stats)
-        if stats.assistants == 0:
+        # with a role missing or misspelt, the fix may add the "missing" role:
+        # report the role error alone
+        certain = not stats.unknown_roles
+        if certain and stats.assistants == 0:
             self.add(
                 "missing_assistant_message",
                 "messages",
                 "no assistant message, so there is nothing to learn; add the answer "
                 'as {"role": "assistant", "content": "..."}',
             )
-        elif stats.trained == 0:
+        elif certain and stats.trained == 0:
             self.add(
                 "nothing_to_train",
                 "messages",
                 'every assistant turn has "weight": 0, so this example trains '
                 'nothing; set "weight": 1 on the turn(s) to learn from',
             )
-        if not stats.roles & {"system", "developer"}:
+        if certain and not stats.roles & {"system", "developer"}:
             self.add(
                 "missing_system_message",
                 "messages",
                 "no system message: if the deployed model will be given a system "
                 "prompt, add the same one here so training matches real use",
             )
-        if "user" not in stats.roles:
+        if certain and "user" not in stats.roles:
             self.add(
                 "missing_user_message",
                 "messages",
