@@ -582,14 +582,17 @@ class _Checker:
                 i,
             )
 
-        has_calls = False
         if role == "assistant":
             if "tool_calls" in message:
-                has_calls = self._tool_calls(message["tool_calls"], path, i, call_ids)
-            if "function_call" in message:
-                has_calls = self._function_call(message["function_call"], path, i) or (
-                    has_calls
+                self._tool_calls(message["tool_calls"], path, i, call_ids)
+            if message.get("function_call") is not None:
+                self._call_function(
+                    message["function_call"], f"{path}.function_call", i
                 )
+        # a malformed call is reported on its own; it still stands in for content
+        has_calls = role == "assistant" and bool(
+            message.get("tool_calls") or message.get("function_call")
+        )
         self._content(message, role, path, i, stats, has_calls)
 
         if role == "tool":
@@ -639,7 +642,7 @@ class _Checker:
             if not (valid and weight == 0):
                 stats.trained += 1
 
-    def _tool_calls(self, calls: Any, path: str, i: int, call_ids: set[str]) -> bool:
+    def _tool_calls(self, calls: Any, path: str, i: int, call_ids: set[str]) -> None:
         if not isinstance(calls, list):
             self.add(
                 "invalid_tool_call",
@@ -649,7 +652,7 @@ class _Checker:
                 '"arguments": "{...}"}} objects',
                 i,
             )
-            return False
+            return
         for j, call in enumerate(calls):
             call_path = f"{path}.tool_calls[{j}]"
             if not isinstance(call, dict):
@@ -682,14 +685,8 @@ class _Checker:
                     i,
                 )
             self._call_function(call.get("function"), f"{call_path}.function", i)
-        return bool(calls)
 
-    def _function_call(self, call: Any, path: str, i: int) -> bool:
-        if call is None:
-            return False
-        return self._call_function(call, f"{path}.function_call", i)
-
-    def _call_function(self, function: Any, path: str, i: int) -> bool:
+    def _call_function(self, function: Any, path: str, i: int) -> None:
         code = (
             "invalid_function_call"
             if path.endswith("function_call")
@@ -703,7 +700,7 @@ class _Checker:
                 'object {"name": ..., "arguments": "<JSON text>"}',
                 i,
             )
-            return False
+            return
         name = function.get("name")
         if not isinstance(name, str) or not name:
             self.add(
@@ -744,7 +741,6 @@ class _Checker:
                 'text such as "{\\"city\\": \\"Paris\\"}"',
                 i,
             )
-        return True
 
     def _content(
         self,
@@ -999,7 +995,13 @@ class _Checker:
                     "dpo_missing_input_messages",
                     "input.messages",
                     "`input.messages` is "
-                    + ("missing" if "messages" not in source else _type_name(messages))
+                    + (
+                        "missing"
+                        if "messages" not in source
+                        else "an empty list"
+                        if messages == []
+                        else _type_name(messages)
+                    )
                     + "; it must be a non-empty list of the prompt messages "
                     "(system, user, ...)",
                 )

@@ -835,3 +835,31 @@ def test_shared_dpo_sample_is_preference() -> None:
     )
     assert report.format == "preference"
     assert report.lines == 284
+
+
+def test_malformed_calls_are_reported_once() -> None:
+    for bad in ({"tool_calls": "lookup"}, {"function_call": "lookup"}):
+        codes = [
+            i.code for i in issues_of(chat(SYS, USER, {"role": "assistant", **bad}))
+        ]
+        assert len(codes) == 1, codes
+        assert codes[0] in ("invalid_tool_call", "invalid_function_call")
+
+
+@pytest.mark.parametrize(
+    "assistant",
+    [
+        {"role": "assistant", "tool_calls": []},
+        {"role": "assistant", "content": None},
+        {"role": "assistant", "function_call": None},
+    ],
+)
+def test_assistant_needs_content_or_calls(assistant: dict[str, Any]) -> None:
+    assert [i.code for i in issues_of(chat(SYS, USER, assistant))] == [
+        "missing_content"
+    ]
+
+
+def test_empty_dpo_input_messages_message() -> None:
+    issue = issues_of(dpo(input={"messages": []}))[0]
+    assert "an empty list" in issue.message
