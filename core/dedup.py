@@ -1,0 +1,647 @@
+"""Exact and near-duplicate examples in a dataset, and overlap between two files.
+
+Exact duplicates share a canonical key (see `ftui.core.dedup_text`): same JSON
+object up to key order and whitespace (and case, if asked). The first
+occurrence is the group's representative.
+
+Near-duplicates are found among the representatives (an exact copy follows its
+representative into a near group only through its exact group). Their *scope
+text* (all non-system turns by default) is compared with rapidfuzz
+`fuzz.ratio` (normalized Indel similarity: 1 - edits/total length, on
+case-folded, whitespace-collapsed text) and a pair is a near-duplicate when it
+scores at least `threshold` (default 0.90). The score counts every character,
+so it is order-sensitive (a reordered conversation is not a near-duplicate) and
+falls with the size of the change: one or two words, a punctuation or a case
+change in a paragraph keep it above 0.95, a sentence added to a
+600-character conversation gives about 0.93, while two distinct examples built
+on the same template land around 0.6-0.8 because their different parts are
+most of the text. Only candidate pairs from MinHash LSH (`ftui.core.minhash`)
+are scored, so the cost grows about linearly. Groups are the connected
+components of verified pairs; their representative is the earliest row.
+
+Blank and invalid lines are skipped: they are never duplicates and never
+dropped by `DedupReport.redundant_row_ids`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from ftui.core.dataset import Dataset
+from ftui.core.dedup_text import Scope, canonical_key, scope_text
+from ftui.core.errors import FtuiError
+from ftui.core.minhash import LshParams, candidate_pairs, common_shingles, signatures
+
+__all__ = [
+    "DedupCancelled",
+    "DedupReport",
+    "DedupSettings",
+    "ExactGroup",
+    "NearGroup",
+    "NearPair",
+    "Overlap",
+    "exact_duplicate_row_ids",
+    "find_duplicates",
+    "find_overlap",
+]
+
+Progress = Callable[[int, int], None]
+ShouldStop = Callable[[], bool]
+_SCOPES = ("all", "user", "assistant")
+_CHECK_EVERY = 2048
+
+
+class DedupCancelled(Exception):
+    """Raised when `should_stop` asked a search to stop; no result is produced."""
+
+
+@dataclass(frozen=True, slots=True)
+class DedupSettings:
+    """What counts as a duplicate.
+
+    Attributes:
+        scope: Turns compared for near-duplicates: `"all"` non-system turns,
+            `"user"` or `"assistant"` turns only.
+        threshold: Minimum `fuzz.ratio` similarity, as a fraction (0.9 = 90%),
+            for two examples to be near-duplicates.
+        casefold: Ignore letter case for exact duplicates too (near-duplicate
+            comparison always ignores case).
+    """
+
+    scope: Scope = "all"
+    threshold: float = 0.90
+    casefold: bool = False
+
+    def __post_init__(self) -> None:
+        if self.scope not in _SCOPES:
+            raise FtuiError(f"unknown scope {self.scope!r}; use all, user or assistant")
+        if not 0.0 < self.threshold <= 1.0:
+            raise FtuiError(
+                f"threshold {self.threshold} is out of range; give a fraction "
+                "above 0 and at most 1 (0.9 means 90% similar)"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ExactGroup:
+    """Rows holding the same example; the representative (kept) comes first.
+
+    Attributes:
+        row_ids: Member row ids in dataset order.
+        lines: Their 1-based physical line numbers (`None` for new rows).
+    """
+
+    row_ids: tuple[int, ...]
+    lines: tuple[int | None, ...]
+
+    @property
+    def representative(self) -> int:
+        """Row id of the occurrence that is kept."""
+        return self.row_ids[0]
+
+
+@dataclass(frozen=True, slots=True)
+class NearPair:
+    """A verified near-duplicate pair inside a group.
+
+    Attributes:
+        a: Row id of the earlier row.
+        b: Row id of the later row.
+        score: `fuzz.ratio` similarity as a fraction.
+    """
+
+    a: int
+    b: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class NearGroup:
+    """Rows that nearly duplicate each other; the representative comes first.
+
+    Attributes:
+        row_ids: Member row ids in dataset order (exact copies of a member are
+            in that member's `ExactGroup`, not here).
+        lines: Their physical line numbers (`None` for new rows).
+        pairs: The verified pairs that joined the group, with their scores.
+        min_score: The lowest score among `pairs` (never below the threshold).
+    """
+
+    row_ids: tuple[int, ...]
+    lines: tuple[int | None, ...]
+    pairs: tuple[NearPair, ...]
+    min_score: float
+
+    @property
+    def representative(self) -> int:
+        """Row id of the row that is kept."""
+        return self.row_ids[0]
+
+    def score(self, a: int, b: int) -> float | None:
+        """The verified score of a pair, or `None` if that pair was not verified."""
+        low, high = sorted((a, b))
+        for pair in self.pairs:
+            if (pair.a, pair.b) in ((low, high), (high, low)):
+                return pair.score
+        return None
+
+
+@dataclass(slots=True)
+class DedupReport:
+    """Duplicate groups found in one dataset.
+
+    Attributes:
+        settings: What the search used.
+        examples: Rows that are JSON objects (the rows compared).
+        exact_groups: Groups of identical examples, in order of representative.
+        near_groups: Groups of near-duplicates, in order of representative.
+        version: `Dataset.version` the search ran on (to drop stale results).
+    """
+
+    settings: DedupSettings
+    examples: int
+    exact_groups: list[ExactGroup]
+    near_groups: list[NearGroup]
+    version: int = 0
+    _exact_of: dict[int, ExactGroup] = field(default_factory=dict, repr=False)
+    _near_of: dict[int, NearGroup] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for group in self.exact_groups:
+            for row_id in group.row_ids:
+                self._exact_of[row_id] = group
+        for near in self.near_groups:
+            for row_id in near.row_ids:
+                self._near_of[row_id] = near
+
+    def exact_group_of(self, row_id: int) -> ExactGroup | None:
+        """The exact group a row belongs to, if any."""
+        return self._exact_of.get(row_id)
+
+    def near_group_of(self, row_id: int) -> NearGroup | None:
+        """The near group of a row or of the representative of its exact group."""
+        group = self._exact_of.get(row_id)
+        return self._near_of.get(group.representative if group else row_id)
+
+    def group_of(self, row_id: int) -> ExactGroup | NearGroup | None:
+        """The row's exact group if it has one, else its near group, else `None`."""
+        return self._exact_of.get(row_id) or self._near_of.get(row_id)
+
+    def redundant_row_ids(self) -> set[int]:
+        """Rows a clean copy leaves out: every group member but the representative.
+
+        An exact copy of a near group's non-representative goes too; blank,
+        invalid and unique rows never do.
+        """
+        redundant: set[int] = set()
+        for group in self.exact_groups:
+            redundant.update(group.row_ids[1:])
+        for near in self.near_groups:
+            for row_id in near.row_ids[1:]:
+                redundant.add(row_id)
+                exact = self._exact_of.get(row_id)
+                if exact is not None:
+                    redundant.update(exact.row_ids)
+        return redundant
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    """A row of one file that duplicates rows of another file.
+
+    Attributes:
+        row_id: The row in the dataset searched.
+        line: Its physical line number.
+        kind: `"exact"` or `"near"` (exact wins when both apply).
+        score: Best similarity to the other file (1.0 for exact).
+        other_row_ids: Matching rows of the other file, best first.
+        other_lines: Their physical line numbers.
+    """
+
+    row_id: int
+    line: int | None
+    kind: Literal["exact", "near"]
+    score: float
+    other_row_ids: tuple[int, ...]
+    other_lines: tuple[int | None, ...]
+
+
+# --------------------------------------------------------------------- scanning
+@dataclass(slots=True)
+class _Rows:
+    """What one pass over a dataset collects for every example row."""
+
+    row_ids: list[int]
+    lines: list[int | None]
+    keys: list[bytes]
+    texts: list[str]
+
+
+def _check(should_stop: ShouldStop | None) -> None:
+    if should_stop is not None and should_stop():
+        raise DedupCancelled("duplicate search cancelled")
+
+
+def _scan(
+    dataset: Dataset,
+    *,
+    casefold: bool,
+    scope: Scope | None,
+    progress: Callable[[int], None] | None = None,
+    should_stop: ShouldStop | None = None,
+) -> _Rows:
+    rows = _Rows([], [], [], [])
+    for done, (row_id, record) in enumerate(dataset.items(), 1):
+        if done % _CHECK_EVERY == 0:
+            _check(should_stop)
+            if progress is not None:
+                progress(done)
+        if record.data is None:
+            continue
+        rows.row_ids.append(row_id)
+        rows.lines.append(record.line)
+        rows.keys.append(canonical_key(record.data, casefold=casefold))
+        if scope is not None:
+            rows.texts.append(scope_text(record, scope))
+    if progress is not None:
+        progress(len(dataset))
+    return rows
+
+
+def _exact_groups(rows: _Rows) -> tuple[list[ExactGroup], list[int]]:
+    """Group rows by key; also return, per row index, its representative's index."""
+    first: dict[bytes, int] = {}
+    members: dict[int, list[int]] = {}
+    rep_of = []
+    for index, key in enumerate(rows.keys):
+        rep = first.setdefault(key, index)
+        rep_of.append(rep)
+        if rep != index:
+            members.setdefault(rep, [rep]).append(index)
+    groups = [
+        ExactGroup(
+            tuple(rows.row_ids[i] for i in indexes),
+            tuple(rows.lines[i] for i in indexes),
+        )
+        for _, indexes in sorted(members.items())
+    ]
+    return groups, rep_of
+
+
+_exact_cache: weakref.WeakKeyDictionary[Dataset, tuple[int, list[list[int]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def exact_duplicate_row_ids(dataset: Dataset) -> list[list[int]]:
+    """Groups of exactly duplicated rows (key order and whitespace ignored).
+
+    One pass, no near-duplicate work; the answer is cached per dataset version,
+    so asking again before an edit costs nothing.
+
+    Args:
+        dataset: The dataset.
+
+    Returns:
+        One list of row ids per group of two or more, first occurrence first,
+        groups ordered by their first occurrence.
+    """
+    cached = _exact_cache.get(dataset)
+    if cached is not None and cached[0] == dataset.version:
+        return [list(group) for group in cached[1]]
+    groups, _ = _exact_groups(_scan(dataset, casefold=False, scope=None))
+    result = [list(group.row_ids) for group in groups]
+    _exact_cache[dataset] = (dataset.version, result)
+    return [list(group) for group in result]
+
+
+# ---------------------------------------------------------------- near matching
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, item: int) -> int:
+        parent = self.parent
+        root = item
+        while parent[root] != root:
+            root = parent[root]
+        while parent[item] != root:
+            parent[item], item = root, parent[item]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            # the smaller index stays root, so roots are the earliest members
+            if root_b < root_a:
+                root_a, root_b = root_b, root_a
+            self.parent[root_b] = root_a
+
+
+def _score_pairs(
+    texts: list[str], pairs: np.ndarray[Any, Any], threshold: float
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Score candidate pairs with fuzz.ratio; keep those at or above threshold."""
+    from rapidfuzz import fuzz, process
+
+    if not len(pairs):
+        return pairs, np.empty(0)
+    cutoff = threshold * 100.0
+    scores = process.cpdist(
+        [texts[i] for i in pairs[:, 0]],
+        [texts[j] for j in pairs[:, 1]],
+        scorer=fuzz.ratio,
+        score_cutoff=cutoff,
+        workers=-1,
+    )
+    keep = scores >= cutoff
+    return pairs[keep], np.round(scores[keep].astype(np.float64) / 100.0, 4)
+
+
+def _near_edges(
+    texts: list[str],
+    threshold: float,
+    params: LshParams,
+    *,
+    allowed: Callable[
+        [np.ndarray[Any, Any], np.ndarray[Any, Any]], np.ndarray[Any, Any]
+    ]
+    | None = None,
+    progress: Callable[[int], None] | None = None,
+    should_stop: ShouldStop | None = None,
+) -> list[tuple[int, int, float]]:
+    """Verified near-duplicate pairs `(i, j, score)` among texts (i < j).
+
+    Identical texts are hashed once and joined with score 1.0.
+    """
+    unique_index: dict[str, int] = {}
+    unique_texts: list[str] = []
+    first_of: list[int] = []
+    owner = []
+    for index, text in enumerate(texts):
+        slot = unique_index.get(text)
+        if slot is None:
+            slot = unique_index[text] = len(unique_texts)
+            unique_texts.append(text)
+            first_of.append(index)
+        owner.append(slot)
+    rows_of: dict[int, list[int]] = {}
+    for index, slot in enumerate(owner):
+        rows_of.setdefault(slot, []).append(index)
+    edges: list[tuple[int, int, float]] = []
+    for group in rows_of.values():
+        if len(group) < 2:
+            continue
+        if allowed is None:  # a star keeps the group connected
+            edges.extend((group[0], index, 1.0) for index in group[1:])
+        else:
+            edges.extend(
+                (a, b, 1.0)
+                for n, a in enumerate(group)
+                for b in group[n + 1 :]
+                if _allowed_one(allowed, a, b)
+            )
+    _check(should_stop)
+    common = common_shingles(unique_texts, params)
+    sig = signatures(
+        unique_texts, params, common, progress=progress, should_stop=should_stop
+    )
+    _check(should_stop)
+    if allowed is None:
+        unique_allowed = None
+    else:
+        firsts = np.array(first_of, dtype=np.int64)
+
+        def unique_allowed(
+            left: np.ndarray[Any, Any], right: np.ndarray[Any, Any]
+        ) -> np.ndarray[Any, Any]:
+            return allowed(firsts[left], firsts[right])
+
+    pairs = candidate_pairs(sig, params, allowed=unique_allowed)
+    _check(should_stop)
+    verified, scores = _score_pairs(unique_texts, pairs, threshold)
+    # a pair of unique texts stands for the rows sharing those texts
+    for (i, j), score in zip(verified.tolist(), scores.tolist(), strict=True):
+        if allowed is None:
+            edges.append((first_of[i], first_of[j], float(score)))
+            continue
+        for a in rows_of[i]:
+            for b in rows_of[j]:
+                low, high = min(a, b), max(a, b)
+                if _allowed_one(allowed, low, high):
+                    edges.append((low, high, float(score)))
+    edges.sort()
+    return edges
+
+
+def _allowed_one(
+    allowed: Callable[
+        [np.ndarray[Any, Any], np.ndarray[Any, Any]], np.ndarray[Any, Any]
+    ],
+    a: int,
+    b: int,
+) -> bool:
+    return bool(allowed(np.array([a]), np.array([b]))[0])
+
+
+def _near_groups(
+    rows: _Rows, candidates: list[int], edges: Iterable[tuple[int, int, float]]
+) -> list[NearGroup]:
+    """Connected components of verified edges, over `candidates` (row indexes)."""
+    finder = _UnionFind(len(candidates))
+    edge_list = list(edges)
+    for a, b, _ in edge_list:
+        finder.union(a, b)
+    members: dict[int, list[int]] = {}
+    for local in range(len(candidates)):
+        members.setdefault(finder.find(local), []).append(local)
+    pairs_of: dict[int, list[NearPair]] = {}
+    for a, b, score in edge_list:
+        pairs_of.setdefault(finder.find(a), []).append(
+            NearPair(rows.row_ids[candidates[a]], rows.row_ids[candidates[b]], score)
+        )
+    groups = []
+    for root, locals_ in sorted(members.items()):
+        if len(locals_) < 2:
+            continue
+        indexes = [candidates[i] for i in locals_]
+        pairs = tuple(pairs_of[root])
+        groups.append(
+            NearGroup(
+                tuple(rows.row_ids[i] for i in indexes),
+                tuple(rows.lines[i] for i in indexes),
+                pairs,
+                min(pair.score for pair in pairs),
+            )
+        )
+    return groups
+
+
+# ------------------------------------------------------------------- public API
+def _scaled(
+    progress: Progress | None, offset: int, span: int, total: int, parts: int
+) -> Callable[[int], None] | None:
+    """A per-phase progress callback mapped onto one overall `(done, total)`."""
+    if progress is None:
+        return None
+
+    def report(done: int) -> None:
+        progress(offset + span * min(done, parts) // max(parts, 1), total)
+
+    return report
+
+
+def find_duplicates(
+    dataset: Dataset,
+    settings: DedupSettings | None = None,
+    *,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+    params: LshParams | None = None,
+) -> DedupReport:
+    """Find exact and near-duplicate groups in a dataset.
+
+    Args:
+        dataset: The dataset (blank and invalid lines are ignored).
+        settings: Scope, threshold and case handling; defaults to `DedupSettings()`.
+        progress: Called with `(done, total)` as work advances (total is twice
+            the number of rows: one pass to read, one to compare).
+        should_stop: Polled regularly; when it returns true the search stops.
+        params: Candidate-step tuning (tests and benchmarks).
+
+    Returns:
+        The groups, deterministic for the same rows and settings.
+
+    Raises:
+        DedupCancelled: `should_stop` returned true.
+    """
+    settings = settings or DedupSettings()
+    params = params or LshParams()
+    version = dataset.version
+    total = 2 * len(dataset)
+    rows = _scan(
+        dataset,
+        casefold=settings.casefold,
+        scope=settings.scope,
+        progress=_scaled(progress, 0, len(dataset), total, len(dataset)),
+        should_stop=should_stop,
+    )
+    exact, rep_of = _exact_groups(rows)
+    candidates = [
+        index for index, rep in enumerate(rep_of) if rep == index and rows.texts[index]
+    ]
+    edges = _near_edges(
+        [rows.texts[i] for i in candidates],
+        settings.threshold,
+        params,
+        progress=_scaled(progress, len(dataset), len(dataset), total, len(candidates)),
+        should_stop=should_stop,
+    )
+    near = _near_groups(rows, candidates, edges)
+    if progress is not None:
+        progress(total, total)
+    return DedupReport(settings, len(rows.row_ids), exact, near, version)
+
+
+def find_overlap(
+    dataset: Dataset,
+    other: Dataset,
+    settings: DedupSettings | None = None,
+    *,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+    params: LshParams | None = None,
+) -> list[Overlap]:
+    """Rows of `dataset` that duplicate or nearly duplicate rows of `other`.
+
+    Typical use: training file vs validation file (leakage makes validation
+    loss look better than it is).
+
+    Args:
+        dataset: The file whose rows are reported.
+        other: The file they are compared against.
+        settings: As for `find_duplicates`.
+        progress: Called with `(done, total)`.
+        should_stop: Polled regularly; true stops the search.
+        params: Candidate-step tuning.
+
+    Returns:
+        One `Overlap` per row of `dataset` that matches, in dataset order; exact
+        matches take precedence over near ones.
+
+    Raises:
+        DedupCancelled: `should_stop` returned true.
+    """
+    settings = settings or DedupSettings()
+    params = params or LshParams()
+    size = len(dataset) + len(other)
+    total = 2 * size
+    mine = _scan(
+        dataset,
+        casefold=settings.casefold,
+        scope=settings.scope,
+        progress=_scaled(progress, 0, len(dataset), total, len(dataset)),
+        should_stop=should_stop,
+    )
+    theirs = _scan(
+        other,
+        casefold=settings.casefold,
+        scope=settings.scope,
+        progress=_scaled(progress, len(dataset), len(other), total, len(other)),
+        should_stop=should_stop,
+    )
+    their_keys: dict[bytes, list[int]] = {}
+    for index, key in enumerate(theirs.keys):
+        their_keys.setdefault(key, []).append(index)
+
+    found: dict[int, Overlap] = {}
+    for index, key in enumerate(mine.keys):
+        matches = their_keys.get(key)
+        if matches:
+            found[index] = Overlap(
+                mine.row_ids[index],
+                mine.lines[index],
+                "exact",
+                1.0,
+                tuple(theirs.row_ids[m] for m in matches),
+                tuple(theirs.lines[m] for m in matches),
+            )
+    # near: my texts (not already exact) followed by all their texts
+    my_part = [i for i, text in enumerate(mine.texts) if text and i not in found]
+    their_part = [i for i, text in enumerate(theirs.texts) if text]
+    split = len(my_part)
+    texts = [mine.texts[i] for i in my_part] + [theirs.texts[i] for i in their_part]
+
+    def across(left: np.ndarray[Any, Any], right: np.ndarray[Any, Any]) -> Any:
+        return (left < split) & (right >= split)
+
+    edges = _near_edges(
+        texts,
+        settings.threshold,
+        params,
+        allowed=across,
+        progress=_scaled(progress, size, size, total, len(texts)),
+        should_stop=should_stop,
+    )
+    best: dict[int, list[tuple[float, int]]] = {}
+    for a, b, score in edges:
+        best.setdefault(a, []).append((-score, their_part[b - split]))
+    for local, matches in best.items():
+        matches.sort()
+        index = my_part[local]
+        found[index] = Overlap(
+            mine.row_ids[index],
+            mine.lines[index],
+            "near",
+            -matches[0][0],
+            tuple(theirs.row_ids[m] for _, m in matches),
+            tuple(theirs.lines[m] for _, m in matches),
+        )
+    if progress is not None:
+        progress(total, total)
+    return [found[index] for index in sorted(found)]
