@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from ftui.core.emulator.server import EmulatorHandle
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -31,6 +35,37 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+EMULATOR_TEST_SPEED = 1000.0
+"""Simulated seconds per real second in tests: a 10-example job ends in ~0.2 s."""
+
+
+@pytest.fixture(scope="session")
+def _emulator_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[EmulatorHandle]:
+    """One emulator for the whole session (a thread on a free loopback port)."""
+    from ftui.core.emulator.server import start_emulator
+
+    handle = start_emulator(
+        speed=EMULATOR_TEST_SPEED, data_dir=tmp_path_factory.mktemp("emulator")
+    )
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def emulator(_emulator_server: EmulatorHandle) -> Iterator[EmulatorHandle]:
+    """The local Azure OpenAI emulator, with empty state, no faults, test speed.
+
+    Use `emulator.azure_endpoint` / `emulator.v1_base_url` and `emulator.api_key`
+    with the real SDK; `set_faults()`, `set_speed()`, `advance()`, `deploy()`
+    change it for one test (the next test starts from a reset).
+    """
+    _emulator_server.reset()
+    yield _emulator_server
+    _emulator_server.reset()
 
 
 def shared_dataset(name: str) -> Path:

@@ -1,0 +1,771 @@
+"""The emulator's HTTP server and the handle tests and `ftui emulator` use.
+
+Implementation choice: the stdlib `http.server.ThreadingHTTPServer` (no new
+dependency, no event loop to share with the test's loop, one thread per
+connection). It makes the faults easy and honest: a dropped connection is a
+socket closed without a response, a Server-Sent-Events stream is chunked
+transfer encoding written piece by piece. Multipart uploads are split by the
+byte-exact parser in `ftui.core.emulator.multipart`.
+
+Routes (`{p}` = `/openai` with `?api-version=` for Azure's dated API, or
+`/openai/v1` without it); auth is `api-key: KEY` or `Authorization: Bearer KEY`
+on both:
+
+    GET/POST   {p}/files                 list / multipart upload
+    GET/DELETE {p}/files/{id}            retrieve / delete
+    GET        {p}/files/{id}/content    bytes
+    GET/POST   {p}/fine_tuning/jobs      list (after, limit) / create
+    GET/DELETE {p}/fine_tuning/jobs/{id}
+    POST       {p}/fine_tuning/jobs/{id}/cancel|pause|resume
+    GET        {p}/fine_tuning/jobs/{id}/events        newest first (after, limit)
+    GET        {p}/fine_tuning/jobs/{id}/checkpoints   newest first (after, limit)
+    GET        {p}/models, {p}/models/{id}
+    POST       /openai/deployments/{name}/chat/completions   (dated API)
+    POST       /openai/v1/chat/completions  (v1; `model` = deployment name)
+
+Emulator-only routes (same key, never faulted): `GET /emulator/health` (no key),
+`GET /emulator/deployments`, `PUT /emulator/deployments/{name}` with
+`{"model": "<fine-tuned model or checkpoint>"}`, `POST /emulator/reset`,
+`POST /emulator/faults` with `{"spec": "429=0.1,..."}`, `GET /emulator/clock`,
+`POST /emulator/clock` with `{"advance": seconds}` and/or `{"speed": x}`.
+
+Idempotency: a create (`POST .../files`, `POST .../fine_tuning/jobs`) carrying an
+`Idempotency-Key` header is recorded; a repeat with the same key and the same
+body returns the object created the first time (same id, no second job), a
+repeat with a different body is a 400. openai 3.60 does *not* send this header
+by itself (`BaseClient._idempotency_header` is None for `OpenAI` and
+`AzureOpenAI`), so a client passes `extra_headers={"Idempotency-Key": str(uuid4())}`
+once per logical create; the SDK resends the same headers on each retry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import re
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ftui.core.emulator.apierrors import ApiError
+from ftui.core.emulator.chat import completion, parse_chat_request, stream_chunks
+from ftui.core.emulator.clock import SimClock
+from ftui.core.emulator.faults import Fault, FaultInjector, FaultSpec
+from ftui.core.emulator.jobs import Timings
+from ftui.core.emulator.multipart import MultipartError, parse_multipart
+from ftui.core.emulator.state import EmulatorState
+
+__all__ = ["DEFAULT_API_KEY", "EmulatorHandle", "start_emulator"]
+
+DEFAULT_API_KEY = "emulator-key"
+"""The fake key the emulator accepts unless told otherwise."""
+
+_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
+_ID = r"(?P<id>[^/]+)"
+_MAX_LIMIT = 1000
+
+
+@dataclass
+class _Response:
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    stream: Iterator[bytes] | None = None
+
+
+def _json(status: int, value: Any) -> _Response:
+    return _Response(status, json.dumps(value).encode("utf-8"))
+
+
+def _error(error: ApiError) -> _Response:
+    response = _json(error.status, error.body())
+    response.headers.update(error.headers)
+    return response
+
+
+@dataclass
+class _Request:
+    method: str
+    route: str  # path relative to the API prefix, still percent-encoded
+    flavour: str  # "dated" or "v1"
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def arg(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def limit(self, default: int) -> int:
+        raw = self.arg("limit")
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= _MAX_LIMIT:
+            raise ApiError(
+                400,
+                "invalidPayload",
+                f"limit must be an integer from 1 to {_MAX_LIMIT}.",
+                param="limit",
+            )
+        return value
+
+    def json(self) -> dict[str, Any]:
+        try:
+            value = json.loads(self.body or b"{}")
+        except ValueError:
+            raise ApiError(
+                400, "invalidPayload", "The request body is not valid JSON."
+            ) from None
+        if not isinstance(value, dict):
+            raise ApiError(
+                400, "invalidPayload", "The request body must be a JSON object."
+            )
+        return value
+
+
+_Route = tuple[str, re.Pattern[str], str, frozenset[str]]
+_BOTH = frozenset({"dated", "v1"})
+_ROUTES: list[_Route] = [
+    (method, re.compile(f"^{pattern}$"), name, flavours)
+    for method, pattern, name, flavours in [
+        ("GET", "files", "list_files", _BOTH),
+        ("POST", "files", "upload", _BOTH),
+        ("GET", f"files/{_ID}", "get_file", _BOTH),
+        ("DELETE", f"files/{_ID}", "delete_file", _BOTH),
+        ("GET", f"files/{_ID}/content", "file_content", _BOTH),
+        ("GET", "fine_tuning/jobs", "list_jobs", _BOTH),
+        ("POST", "fine_tuning/jobs", "create_job", _BOTH),
+        ("GET", f"fine_tuning/jobs/{_ID}", "get_job", _BOTH),
+        ("DELETE", f"fine_tuning/jobs/{_ID}", "delete_job", _BOTH),
+        (
+            "POST",
+            f"fine_tuning/jobs/{_ID}/(?P<action>cancel|pause|resume)",
+            "job_action",
+            _BOTH,
+        ),
+        ("GET", f"fine_tuning/jobs/{_ID}/events", "events", _BOTH),
+        ("GET", f"fine_tuning/jobs/{_ID}/checkpoints", "checkpoints", _BOTH),
+        ("GET", "models", "models", _BOTH),
+        ("GET", f"models/{_ID}", "model", _BOTH),
+        (
+            "POST",
+            "deployments/(?P<deployment>[^/]+)/chat/completions",
+            "chat",
+            frozenset({"dated"}),
+        ),
+        ("POST", "chat/completions", "chat", frozenset({"v1"})),
+    ]
+]
+
+
+class _Api:
+    """Routes API requests to the state (no HTTP plumbing here)."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    def dispatch(self, request: _Request) -> _Response:
+        allowed = False
+        for method, pattern, name, flavours in _ROUTES:
+            match = pattern.match(request.route)
+            if match is None or request.flavour not in flavours:
+                continue
+            if method != request.method:
+                allowed = True
+                continue
+            params = {k: unquote(v) for k, v in match.groupdict().items()}
+            handler: Callable[..., _Response] = getattr(self, f"_{name}")
+            return handler(request, **params)
+        if allowed:
+            raise ApiError(
+                405, "MethodNotAllowed", f"{request.method} is not allowed here."
+            )
+        raise ApiError(404, "404", "Resource not found")
+
+    def _created(self, request: _Request) -> int:
+        # Azure's dated API answers creates with 201 Created; v1 with 200.
+        return 201 if request.flavour == "dated" else 200
+
+    def _key(self, request: _Request) -> str | None:
+        return request.headers.get("idempotency-key") or None
+
+    def _list_files(self, request: _Request) -> _Response:
+        return _json(
+            200,
+            self.state.list_files(
+                purpose=request.arg("purpose"),
+                after=request.arg("after"),
+                limit=request.limit(10_000 if request.arg("limit") is None else 20),
+                order=request.arg("order") or "desc",
+            ),
+        )
+
+    def _upload(self, request: _Request) -> _Response:
+        try:
+            parts = parse_multipart(
+                request.body, request.headers.get("content-type", "")
+            )
+        except MultipartError as exc:
+            raise ApiError(400, "invalidPayload", str(exc)) from None
+        fields = {part.name: part for part in parts}
+        upload, purpose = fields.get("file"), fields.get("purpose")
+        if upload is None or purpose is None:
+            raise ApiError(
+                400, "invalidPayload", "A multipart 'file' and 'purpose' are required."
+            )
+        body, _ = self.state.upload(
+            upload.filename or "upload.jsonl",
+            purpose.data.decode("utf-8", errors="replace").strip(),
+            upload.data,
+            self._key(request),
+        )
+        return _json(self._created(request), body)
+
+    def _get_file(self, request: _Request, id: str) -> _Response:
+        return _json(200, self.state.get_file(id))
+
+    def _delete_file(self, request: _Request, id: str) -> _Response:
+        return _json(200, self.state.delete_file(id))
+
+    def _file_content(self, request: _Request, id: str) -> _Response:
+        data = self.state.file_content(id)
+        return _Response(200, data, "application/octet-stream")
+
+    def _list_jobs(self, request: _Request) -> _Response:
+        return _json(
+            200,
+            self.state.list_jobs(after=request.arg("after"), limit=request.limit(20)),
+        )
+
+    def _create_job(self, request: _Request) -> _Response:
+        body, _ = self.state.create_job(request.json(), self._key(request))
+        return _json(self._created(request), body)
+
+    def _get_job(self, request: _Request, id: str) -> _Response:
+        return _json(200, self.state.get_job(id))
+
+    def _delete_job(self, request: _Request, id: str) -> _Response:
+        self.state.delete_job(id)
+        return _Response(204, b"")
+
+    def _job_action(self, request: _Request, id: str, action: str) -> _Response:
+        return _json(200, self.state.job_action(id, action))
+
+    def _events(self, request: _Request, id: str) -> _Response:
+        return _json(
+            200,
+            self.state.list_events(
+                id, after=request.arg("after"), limit=request.limit(20)
+            ),
+        )
+
+    def _checkpoints(self, request: _Request, id: str) -> _Response:
+        return _json(
+            200,
+            self.state.list_checkpoints(
+                id, after=request.arg("after"), limit=request.limit(10)
+            ),
+        )
+
+    def _models(self, request: _Request) -> _Response:
+        return _json(200, self.state.list_models())
+
+    def _model(self, request: _Request, id: str) -> _Response:
+        for model in self.state.list_models()["data"]:
+            if model["id"] == id:
+                return _json(200, model)
+        raise ApiError(404, "notFound", f"The model '{id}' could not be found.")
+
+    def _chat(self, request: _Request, deployment: str | None = None) -> _Response:
+        body = request.json()
+        if deployment is None:
+            model_field = body.get("model")
+            if not isinstance(model_field, str) or not model_field:
+                raise ApiError(
+                    400, "invalidPayload", "model is required.", param="model"
+                )
+            deployment = model_field
+        chat = parse_chat_request(body)
+        model, index = self.state.chat_target(deployment)
+        now = int(self.state.clock.now())
+        if chat.stream:
+            return _Response(
+                200,
+                content_type="text/event-stream",
+                stream=stream_chunks(chat, index, model, now),
+            )
+        return _json(200, completion(chat, index, model, now))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    handle: EmulatorHandle
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    timeout = 60  # idle keep-alive connections end; their thread exits
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # requests are logged by _log with the outcome
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _serve(self) -> None:
+        handle = self.server.handle
+        started = time.monotonic()
+        body = self._read_body()
+        url = urlsplit(self.path)
+        path = url.path
+        if path.startswith("/emulator/"):
+            self._send(self._admin(path, body), path, started)
+            return
+        if path.startswith("/openai/v1/"):
+            request = _Request(
+                self.command,
+                path[len("/openai/v1/") :],
+                "v1",
+                parse_qs(url.query),
+                self._lower_headers(),
+                body,
+            )
+        elif path.startswith("/openai/"):
+            request = _Request(
+                self.command,
+                path[len("/openai/") :],
+                "dated",
+                parse_qs(url.query),
+                self._lower_headers(),
+                body,
+            )
+        else:
+            self._send(
+                _error(ApiError(404, "404", "Resource not found")), path, started
+            )
+            return
+        # Faults are decided before anything touches the state.
+        decision = handle.faults.decide()
+        if decision.delay:
+            time.sleep(decision.delay)
+        if decision.fault is Fault.DROP:
+            self._drop(path, started, "dropped before handling")
+            return
+        if decision.fault in (Fault.RATE_LIMIT, Fault.SERVER_ERROR):
+            self._send(
+                _fault_response(decision.status, handle.faults.spec), path, started
+            )
+            return
+        try:
+            response = self._authorized(request) or handle.api.dispatch(request)
+        except ApiError as exc:
+            response = _error(exc)
+        except Exception as exc:  # a bug in the emulator: answer 500, keep serving
+            handle.log(f"emulator error: {exc!r}\n{traceback.format_exc()}")
+            response = _error(
+                ApiError(500, "InternalServerError", f"Emulator error: {exc!r}")
+            )
+        if decision.fault is Fault.DROP_AFTER:
+            self._drop(path, started, f"handled ({response.status}), response dropped")
+            return
+        self._send(response, path, started)
+
+    def _lower_headers(self) -> dict[str, str]:
+        return {k.lower(): v for k, v in self.headers.items()}
+
+    def _authorized(self, request: _Request) -> _Response | None:
+        """A 401/400 response when the key or api-version is wrong, else None."""
+        handle = self.server.handle
+        if not handle.key_ok(request.headers):
+            return _error(
+                ApiError(
+                    401,
+                    "unauthorized",
+                    "Access denied due to invalid subscription key or wrong API "
+                    "endpoint. Make sure to provide a valid key for an active "
+                    "subscription and use a correct regional API endpoint for your "
+                    "resource.",
+                )
+            )
+        if request.flavour == "dated":
+            version = request.arg("api-version")
+            if version is None:
+                return _error(
+                    ApiError(
+                        400,
+                        "MissingApiVersionParameter",
+                        "The api-version query parameter (?api-version=) is required "
+                        "for all requests.",
+                    )
+                )
+            if not _API_VERSION.match(version):
+                return _error(
+                    ApiError(
+                        400, "BadRequest", f"API version '{version}' is not supported."
+                    )
+                )
+        return None
+
+    def _admin(self, path: str, body: bytes) -> _Response:
+        handle = self.server.handle
+        route = path[len("/emulator/") :].strip("/")
+        if route == "health":
+            return _json(200, {"status": "ok"})
+        if not handle.key_ok(self._lower_headers()):
+            return _error(
+                ApiError(401, "unauthorized", "A valid emulator key is required.")
+            )
+        try:
+            payload = json.loads(body or b"{}")
+            if not isinstance(payload, dict):
+                raise ValueError("body must be a JSON object")
+            if route == "deployments" and self.command == "GET":
+                return _json(200, {"data": handle.state.list_deployments()})
+            if route.startswith("deployments/") and self.command in ("PUT", "POST"):
+                name = unquote(route[len("deployments/") :])
+                return _json(
+                    200, handle.state.deploy(name, str(payload.get("model", "")))
+                )
+            if route == "reset" and self.command == "POST":
+                handle.reset()
+                return _json(200, {"reset": True})
+            if route == "faults" and self.command == "POST":
+                handle.set_faults(payload.get("spec"))
+                return _json(200, {"faults": str(payload.get("spec") or "")})
+            if route == "clock":
+                if self.command == "POST":
+                    if "speed" in payload:
+                        handle.set_speed(float(payload["speed"]))
+                    if "advance" in payload:
+                        handle.advance(float(payload["advance"]))
+                return _json(
+                    200, {"now": handle.clock.now(), "speed": handle.clock.speed}
+                )
+        except ApiError as exc:
+            return _error(exc)
+        except (ValueError, TypeError) as exc:
+            return _error(ApiError(400, "invalidPayload", str(exc)))
+        return _error(ApiError(404, "404", "Resource not found"))
+
+    def _drop(self, path: str, started: float, why: str) -> None:
+        self.close_connection = True
+        # RST instead of FIN: the client sees the connection die, not a short reply.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+        self.server.handle.log(
+            f"{self.command} {path} -> connection dropped ({why}) "
+            f"{(time.monotonic() - started) * 1000:.0f} ms"
+        )
+
+    def _send(self, response: _Response, path: str, started: float) -> None:
+        request_id = str(uuid.uuid4())
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("apim-request-id", request_id)
+            self.send_header("x-request-id", request_id)
+            self.send_header("x-ms-region", "Emulator")
+            for key, value in response.headers.items():
+                self.send_header(key, value)
+            if response.stream is None:
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                self.wfile.write(response.body)
+            else:
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                delay = self.server.handle.stream_delay
+                for piece in response.stream:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+                    if delay:
+                        time.sleep(delay)
+                self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        self.server.handle.log(
+            f"{self.command} {path} -> {response.status} "
+            f"{(time.monotonic() - started) * 1000:.0f} ms"
+        )
+
+
+def _fault_response(status: int, spec: FaultSpec) -> _Response:
+    if status == 429:
+        seconds = spec.retry_after
+        response = _error(
+            ApiError(
+                429,
+                "429",
+                "Requests to the Fine-tuning API have exceeded the call rate limit of "
+                f"your current pricing tier. Please retry after {seconds:g} second(s).",
+            )
+        )
+        response.headers["retry-after"] = str(max(1, round(seconds)))
+        response.headers["retry-after-ms"] = str(round(seconds * 1000))
+        return response
+    if status == 503:
+        return _error(
+            ApiError(
+                503,
+                "ServiceUnavailable",
+                "The service is temporarily unable to process your request. "
+                "Please try again later.",
+            )
+        )
+    return _error(
+        ApiError(
+            500,
+            "InternalServerError",
+            "The server had an error while processing your request. Sorry about that!",
+        )
+    )
+
+
+class EmulatorHandle:
+    """A running emulator: where it listens, its key, and controls for tests.
+
+    Attributes:
+        base_url: `http://HOST:PORT`.
+        azure_endpoint: The same; pass as `AzureOpenAI(azure_endpoint=...)`.
+        v1_base_url: `base_url + "/openai/v1/"`; pass as `OpenAI(base_url=...)`.
+        api_key: The key the emulator accepts.
+        state: The emulated service's memory.
+        clock: The simulated clock.
+        faults: The fault injector (`faults.counts` counts what happened).
+        stream_delay: Real seconds between streamed chat chunks.
+    """
+
+    def __init__(
+        self,
+        server: _Server,
+        state: EmulatorState,
+        clock: SimClock,
+        faults: FaultInjector,
+        api_key: str,
+        *,
+        speed: float,
+        fault_spec: str | FaultSpec | None,
+        data_dir: Path,
+        owns_data_dir: bool,
+        stream_delay: float,
+        log: Callable[[str], None] | None,
+    ) -> None:
+        """Wrap a bound server (use `start_emulator`)."""
+        host, port = server.server_address[:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else str(host)
+        self.base_url = f"http://{shown}:{port}"
+        self.azure_endpoint = self.base_url
+        self.v1_base_url = self.base_url + "/openai/v1/"
+        self.api_key = api_key
+        self.port = int(port)
+        self.state = state
+        self.clock = clock
+        self.faults = faults
+        self.api = _Api(state)
+        self.stream_delay = stream_delay
+        self._server = server
+        self._speed = speed
+        self._fault_spec = fault_spec
+        self._data_dir = data_dir
+        self._owns_data_dir = owns_data_dir
+        self._log = log
+        self._thread: threading.Thread | None = None
+
+    def log(self, line: str) -> None:
+        """Report one request line (to the `log` callback given at start, if any)."""
+        if self._log is not None:
+            self._log(line)
+
+    def key_ok(self, headers: dict[str, str]) -> bool:
+        """True when `api-key` or `Authorization: Bearer` carries the key."""
+        expected = self.api_key.encode("utf-8")
+        given = headers.get("api-key")
+        if given is None:
+            auth = headers.get("authorization", "")
+            if auth[:7].lower() == "bearer ":
+                given = auth[7:].strip()
+        return given is not None and hmac.compare_digest(
+            given.encode("utf-8"), expected
+        )
+
+    def _serve(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"ftui-emulator-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def wait(self) -> None:
+        """Block until the server stops (the foreground `ftui emulator`)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(0.5)
+
+    def reset(self) -> None:
+        """Forget all state and restore the start-up speed and faults."""
+        self.state.reset()
+        self.faults.configure(self._fault_spec)
+        self.clock.set_speed(self._speed)
+
+    def set_faults(self, spec: str | FaultSpec | None) -> None:
+        """Change the fault settings (restarts their random sequence and counters).
+
+        Args:
+            spec: A `--faults` spec, a `FaultSpec`, or None for no faults.
+        """
+        self.faults.configure(spec)
+
+    def set_speed(self, speed: float) -> None:
+        """Change the simulated seconds per real second (0 = manual clock)."""
+        self.clock.set_speed(speed)
+
+    def advance(self, seconds: float) -> None:
+        """Jump simulated time forward by `seconds`."""
+        self.clock.advance(seconds)
+
+    def deploy(self, name: str, model: str) -> dict[str, str]:
+        """Register a chat deployment of a fine-tuned model or checkpoint.
+
+        Args:
+            name: Deployment name (the `model` of chat requests).
+            model: A succeeded job's `fine_tuned_model`, or a checkpoint id/name.
+
+        Returns:
+            `{"name", "model"}`.
+
+        Raises:
+            ValueError: `model` is not a fine-tuned model or checkpoint here.
+        """
+        try:
+            return self.state.deploy(name, model)
+        except ApiError as exc:
+            raise ValueError(exc.message) from None
+
+    def stop(self) -> None:
+        """Stop serving and delete the temp folder (when the emulator made it)."""
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+        if self._owns_data_dir:
+            shutil.rmtree(self._data_dir, ignore_errors=True)
+
+    def __enter__(self) -> EmulatorHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_emulator(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    speed: float = 60.0,
+    faults: str | FaultSpec | None = None,
+    api_key: str = DEFAULT_API_KEY,
+    data_dir: str | Path | None = None,
+    timings: Timings | None = None,
+    stream_delay: float = 0.0,
+    log: Callable[[str], None] | None = None,
+) -> EmulatorHandle:
+    """Start the emulator on a background thread.
+
+    Args:
+        host: Interface to bind (loopback by default).
+        port: TCP port; 0 picks a free one (see `handle.port`).
+        speed: Simulated seconds per real second (0 = only `advance()` moves time).
+        faults: A `--faults` spec (see `ftui.core.emulator.faults`).
+        api_key: The key clients must send.
+        data_dir: Folder for uploaded/generated files; default a fresh temp folder
+            removed by `stop()`.
+        timings: Simulated durations of the job phases.
+        stream_delay: Real seconds to wait between streamed chat chunks.
+        log: Called with one line per request (None = silent).
+
+    Returns:
+        The running emulator's handle.
+
+    Raises:
+        OSError: The port cannot be bound.
+        ValueError: Bad speed or fault spec.
+    """
+    clock = SimClock(speed)
+    injector = FaultInjector(faults)
+    owns = data_dir is None
+    folder = Path(tempfile.mkdtemp(prefix="ftui-emulator-")) if owns else Path(data_dir)  # type: ignore[arg-type]
+    folder.mkdir(parents=True, exist_ok=True)
+    state = EmulatorState(clock, folder, timings)
+    server = _Server((host, port), _Handler)
+    handle = EmulatorHandle(
+        server,
+        state,
+        clock,
+        injector,
+        api_key,
+        speed=speed,
+        fault_spec=faults,
+        data_dir=folder,
+        owns_data_dir=owns,
+        stream_delay=stream_delay,
+        log=log,
+    )
+    server.handle = handle
+    handle._serve()
+    return handle
+
+
+if __name__ == "__main__":  # pragma: no cover - manual smoke run
+    emulator = start_emulator(log=lambda line: print(line, file=sys.stderr))
+    print(emulator.base_url)
+    emulator.wait()

@@ -1,0 +1,766 @@
+"""The emulated service's memory: files, jobs, deployments and idempotency keys.
+
+One re-entrant lock guards everything; slow work (validating an upload,
+counting tokens, indexing a training file for chat) runs outside it and its
+result is inserted afterwards, re-checking idempotency keys under the lock so
+two racing retries still create one object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ftui.core.emulator.analysis import (
+    ChatIndex,
+    FileAnalysis,
+    analyze_file,
+    build_chat_index,
+    count_training_tokens,
+)
+from ftui.core.emulator.apierrors import ApiError, not_found
+from ftui.core.emulator.clock import SimClock
+from ftui.core.emulator.jobs import TERMINAL, Job, JobFailure, Timings
+from ftui.core.emulator.training import plan_training
+
+__all__ = ["FILE_PURPOSES", "EmulatorState", "StoredFile"]
+
+FILE_PURPOSES = frozenset(
+    {
+        "fine-tune",
+        "fine-tune-results",
+        "assistants",
+        "assistants_output",
+        "batch",
+        "batch_output",
+        "evals",
+        "evals_output",
+        "vision",
+        "user_data",
+    }
+)
+"""Purposes accepted on upload (Azure's list plus OpenAI's)."""
+
+_FILE_PENDING_S = 2.0
+_FILE_RUN_BASE_S = 3.0
+_FILE_RUN_PER_MB_S = 2.0
+_SUFFIX = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_TRAINING_TYPES = {
+    "standard": "Standard",
+    "globalstandard": "GlobalStandard",
+    "global": "GlobalStandard",
+    "developer": "Developer",
+    "developertier": "Developer",
+}
+_BASE_MODELS = (
+    "gpt-4o-mini-2024-07-18",
+    "gpt-4o-2024-08-06",
+    "gpt-4.1-2025-04-14",
+    "gpt-4.1-mini-2025-04-14",
+    "gpt-4.1-nano-2025-04-14",
+)
+"""Models listed by the emulated `/models` route."""
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+@dataclass
+class StoredFile:
+    """An uploaded or generated file.
+
+    Attributes:
+        id: `file-<hex>`.
+        filename: Name given on upload.
+        purpose: `fine-tune`, `fine-tune-results`, ...
+        size: Bytes.
+        created_at: Simulated creation time.
+        path: Where the bytes are kept (inside the emulator's temp folder).
+        running_at: When processing starts (`pending` before).
+        ready_at: When processing ends (`processed` or `error`).
+        analysis: Validation outcome for fine-tune files, else None.
+    """
+
+    id: str
+    filename: str
+    purpose: str
+    size: int
+    created_at: float
+    path: Path
+    running_at: float
+    ready_at: float
+    analysis: FileAnalysis | None
+
+    def status(self, now: float) -> str:
+        """Azure's file status at simulated time `now`."""
+        if now < self.running_at:
+            return "pending"
+        if now < self.ready_at:
+            return "running"
+        if self.analysis is not None and not self.analysis.ok:
+            return "error"
+        return "processed"
+
+    def to_json(self, now: float) -> dict[str, Any]:
+        """The `file` object as seen at `now`."""
+        status = self.status(now)
+        details = (
+            self.analysis.status_details
+            if status == "error" and self.analysis
+            else None
+        )
+        return {
+            "id": self.id,
+            "object": "file",
+            "bytes": self.size,
+            "created_at": int(self.created_at),
+            "filename": self.filename,
+            "purpose": self.purpose,
+            "status": status,
+            "status_details": details,
+            "expires_at": None,
+        }
+
+
+def _fingerprint(value: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(value, sort_keys=True, default=str).encode("utf-8")
+    ).hexdigest()
+
+
+def _page(items: list[dict[str, Any]], after: str | None, limit: int) -> dict[str, Any]:
+    """Cursor page over `items` (already in list order): the ones after `after`."""
+    start = 0
+    if after is not None:
+        ids = [item["id"] for item in items]
+        start = ids.index(after) + 1 if after in ids else len(items)
+    data = items[start : start + limit]
+    return {
+        "object": "list",
+        "data": data,
+        "has_more": start + limit < len(items),
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+    }
+
+
+def _positive_int(value: Any, name: str, low: int, high: int) -> int | None:
+    if value is None or value == "auto":
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= high
+    ):
+        raise ApiError(
+            400,
+            "invalidPayload",
+            f"{name} must be an integer from {low} to {high} or 'auto', got {value!r}.",
+            param=name,
+        )
+    return value
+
+
+def _positive_float(value: Any, name: str, high: float | None = None) -> float | None:
+    if value is None or value == "auto":
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value <= 0
+        or (high is not None and value > high)
+    ):
+        limit = f" and at most {high}" if high is not None else ""
+        raise ApiError(
+            400,
+            "invalidPayload",
+            f"{name} must be a number above 0{limit} or 'auto', got {value!r}.",
+            param=name,
+        )
+    return float(value)
+
+
+def _hyperparameters(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The method type and requested hyperparameters (None = auto) of a create body."""
+    method = body.get("method")
+    raw: Any = body.get("hyperparameters") or {}
+    kind = "supervised"
+    if method is not None:
+        if not isinstance(method, dict) or method.get("type") not in {
+            "supervised",
+            "dpo",
+        }:
+            raise ApiError(
+                400,
+                "invalidPayload",
+                "method.type must be 'supervised' or 'dpo' (reinforcement is not "
+                "emulated).",
+                param="method",
+            )
+        kind = method["type"]
+        section = method.get(kind) or {}
+        if not isinstance(section, dict):
+            raise ApiError(400, "invalidPayload", f"method.{kind} must be an object.")
+        # Azure's DPO sample puts beta directly under `dpo`; accept both shapes.
+        raw = {**{k: v for k, v in section.items() if k != "hyperparameters"}}
+        raw.update(section.get("hyperparameters") or {})
+    if not isinstance(raw, dict):
+        raise ApiError(400, "invalidPayload", "hyperparameters must be an object.")
+    requested: dict[str, Any] = {
+        "n_epochs": _positive_int(raw.get("n_epochs"), "n_epochs", 1, 50),
+        "batch_size": _positive_int(raw.get("batch_size"), "batch_size", 1, 256),
+        "learning_rate_multiplier": _positive_float(
+            raw.get("learning_rate_multiplier"), "learning_rate_multiplier"
+        ),
+    }
+    if kind == "dpo":
+        requested["beta"] = _positive_float(raw.get("beta"), "beta", 2.0)
+    return kind, requested
+
+
+class EmulatorState:
+    """Everything the emulated service remembers; thread-safe."""
+
+    def __init__(
+        self, clock: SimClock, data_dir: Path, timings: Timings | None = None
+    ) -> None:
+        """Create an empty service.
+
+        Args:
+            clock: The simulated clock.
+            data_dir: Temp folder for uploaded and generated files.
+            timings: Simulated phase durations of jobs.
+        """
+        self.clock = clock
+        self.data_dir = data_dir
+        self.timings = timings or Timings()
+        self.lock = threading.RLock()
+        self.files: dict[str, StoredFile] = {}
+        self.jobs: dict[str, Job] = {}
+        self.deployments: dict[str, str] = {}
+        self._idempotency: dict[tuple[str, str], tuple[str, str]] = {}
+        self._tokens: dict[tuple[str, str], tuple[int, int]] = {}
+        self._chat: dict[str, ChatIndex] = {}
+
+    def reset(self) -> None:
+        """Forget every file, job, deployment and idempotency key."""
+        with self.lock:
+            for stored in self.files.values():
+                stored.path.unlink(missing_ok=True)
+            self.files.clear()
+            self.jobs.clear()
+            self.deployments.clear()
+            self._idempotency.clear()
+            self._tokens.clear()
+            self._chat.clear()
+
+    # ---- idempotency --------------------------------------------------------
+
+    def _replay(self, scope: str, key: str | None, fingerprint: str) -> str | None:
+        """The object id created earlier with this key, or None (lock held)."""
+        if key is None:
+            return None
+        seen = self._idempotency.get((scope, key))
+        if seen is None:
+            return None
+        if seen[0] != fingerprint:
+            raise ApiError(
+                400,
+                "invalidPayload",
+                "This Idempotency-Key was already used with a different request.",
+            )
+        return seen[1]
+
+    # ---- files --------------------------------------------------------------
+
+    def upload(
+        self, filename: str, purpose: str, data: bytes, key: str | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        """Store an upload; fine-tune files are validated by ftui's validator.
+
+        Args:
+            filename: Name sent with the file.
+            purpose: Upload purpose.
+            data: The file's bytes.
+            key: Idempotency-Key header, if sent.
+
+        Returns:
+            `(file object, created)`; `created` is False for a replayed key.
+
+        Raises:
+            ApiError: Unknown purpose or a reused key with different content.
+        """
+        if purpose not in FILE_PURPOSES or purpose == "fine-tune-results":
+            raise ApiError(
+                400,
+                "invalidPayload",
+                f"The purpose '{purpose}' is not supported.",
+                param="purpose",
+            )
+        fingerprint = _fingerprint(
+            [filename, purpose, hashlib.sha256(data).hexdigest()]
+        )
+        with self.lock:
+            if (existing := self._replay("file", key, fingerprint)) is not None:
+                return self._file(existing).to_json(self.clock.now()), False
+        file_id = _new_id("file")
+        path = self.data_dir / f"{file_id}.bin"
+        path.write_bytes(data)
+        analysis = analyze_file(path) if purpose == "fine-tune" else None
+        with self.lock:
+            if (existing := self._replay("file", key, fingerprint)) is not None:
+                path.unlink(missing_ok=True)
+                return self._file(existing).to_json(self.clock.now()), False
+            now = self.clock.now()
+            running_at = now + _FILE_PENDING_S
+            ready_at = (
+                running_at + _FILE_RUN_BASE_S + _FILE_RUN_PER_MB_S * len(data) / 2**20
+            )
+            stored = StoredFile(
+                file_id,
+                filename,
+                purpose,
+                len(data),
+                now,
+                path,
+                running_at,
+                ready_at,
+                analysis,
+            )
+            self.files[file_id] = stored
+            if key is not None:
+                self._idempotency[("file", key)] = (fingerprint, file_id)
+            return stored.to_json(now), True
+
+    def _file(self, file_id: str) -> StoredFile:
+        stored = self.files.get(file_id)
+        if stored is None:
+            raise not_found("file", file_id)
+        return stored
+
+    def _result_file(self, job: Job, content: bytes, at: float) -> str:
+        file_id = _new_id("file")
+        path = self.data_dir / f"{file_id}.csv"
+        path.write_bytes(content)
+        self.files[file_id] = StoredFile(
+            file_id,
+            "results.csv",
+            "fine-tune-results",
+            len(content),
+            at,
+            path,
+            at,
+            at,
+            None,
+        )
+        return file_id
+
+    def list_files(
+        self, *, purpose: str | None, after: str | None, limit: int, order: str
+    ) -> dict[str, Any]:
+        """List files (newest first unless `order="asc"`)."""
+        with self.lock:
+            now = self.clock.now()
+            items = [
+                f.to_json(now)
+                for f in self.files.values()
+                if purpose is None or f.purpose == purpose
+            ]
+        if order != "asc":
+            items.reverse()
+        return _page(items, after, limit)
+
+    def get_file(self, file_id: str) -> dict[str, Any]:
+        """One file object."""
+        with self.lock:
+            return self._file(file_id).to_json(self.clock.now())
+
+    def file_content(self, file_id: str) -> bytes:
+        """A file's bytes."""
+        with self.lock:
+            path = self._file(file_id).path
+        return path.read_bytes()
+
+    def delete_file(self, file_id: str) -> dict[str, Any]:
+        """Delete a file (allowed even when a job used it, as on Azure)."""
+        with self.lock:
+            stored = self._file(file_id)
+            del self.files[file_id]
+            stored.path.unlink(missing_ok=True)
+        return {"id": file_id, "object": "file", "deleted": True}
+
+    # ---- jobs ---------------------------------------------------------------
+
+    def _job(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise not_found("fine-tuning job", job_id)
+        job.advance(self.clock.now(), self._result_file)
+        return job
+
+    def _training_input(
+        self, file_id: Any, param: str, required: bool
+    ) -> StoredFile | None:
+        if file_id is None and not required:
+            return None
+        if not isinstance(file_id, str) or not file_id:
+            raise ApiError(400, "invalidPayload", f"{param} is required.", param=param)
+        stored = self.files.get(file_id)
+        if stored is None:
+            raise ApiError(
+                400,
+                "invalidPayload",
+                f"The file '{file_id}' does not exist.",
+                param=param,
+            )
+        if stored.purpose != "fine-tune":
+            raise ApiError(
+                400,
+                "invalidPayload",
+                f"The file '{file_id}' has purpose '{stored.purpose}', "
+                "not 'fine-tune'.",
+                param=param,
+            )
+        return stored
+
+    def create_job(
+        self, body: dict[str, Any], key: str | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        """Create a fine-tuning job.
+
+        Args:
+            body: The JSON request body.
+            key: Idempotency-Key header, if sent.
+
+        Returns:
+            `(job object, created)`; `created` is False for a replayed key.
+
+        Raises:
+            ApiError: Invalid parameters, unknown files or model.
+        """
+        from ftui.core.errors import ConfigError
+        from ftui.core.model_table import base_model_name, load_model_table
+
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            raise ApiError(400, "invalidPayload", "model is required.", param="model")
+        try:
+            load_model_table().lookup(model)
+        except ConfigError:
+            raise ApiError(
+                400,
+                "invalidPayload",
+                f"The model '{model}' is not supported for fine-tuning.",
+                param="model",
+            ) from None
+        method, requested = _hyperparameters(body)
+        suffix = body.get("suffix")
+        if suffix is not None and (
+            not isinstance(suffix, str) or not _SUFFIX.match(suffix)
+        ):
+            raise ApiError(
+                400,
+                "invalidPayload",
+                "suffix must be 1-40 characters of letters, digits, '-' or '_'.",
+                param="suffix",
+            )
+        seed = body.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ApiError(
+                400, "invalidPayload", "seed must be an integer.", param="seed"
+            )
+        training_type = body.get("trainingType")
+        if training_type is not None and (
+            not isinstance(training_type, str)
+            or training_type.lower() not in _TRAINING_TYPES
+        ):
+            raise ApiError(
+                400,
+                "invalidPayload",
+                "trainingType must be one of Standard, GlobalStandard, Developer; "
+                f"got {training_type!r}.",
+                param="trainingType",
+            )
+        metadata = body.get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise ApiError(
+                400, "invalidPayload", "metadata must be an object.", param="metadata"
+            )
+        fingerprint = _fingerprint(body)
+        with self.lock:
+            if (existing := self._replay("job", key, fingerprint)) is not None:
+                return self._job(existing).to_json(), False
+            training = self._training_input(
+                body.get("training_file"), "training_file", True
+            )
+            validation = self._training_input(
+                body.get("validation_file"), "validation_file", False
+            )
+            assert training is not None
+            cached = self._tokens.get((training.id, model))
+        failure = _failure_of(training, validation, method)
+        if failure is None and cached is None:
+            cached = count_training_tokens(training.path, base_model_name(model))
+        tokens, examples = cached or (0, 0)
+        if training.analysis is not None and training.analysis.ok:
+            examples = training.analysis.examples
+        plan = plan_training(
+            examples,
+            tokens,
+            n_epochs=requested["n_epochs"],
+            batch_size=requested["batch_size"],
+            learning_rate_multiplier=requested["learning_rate_multiplier"],
+        )
+        with self.lock:
+            if (existing := self._replay("job", key, fingerprint)) is not None:
+                return self._job(existing).to_json(), False
+            if failure is None:
+                self._tokens[(training.id, model)] = (tokens, examples)
+            now = self.clock.now()
+            ready = max(training.ready_at, validation.ready_at if validation else 0.0)
+            job = Job(
+                id=_new_id("ftjob"),
+                model=model,
+                fine_tuned_name=f"{base_model_name(model)}.ft-{uuid.uuid4().hex}",
+                training_file=training.id,
+                validation_file=validation.id if validation else None,
+                suffix=suffix,
+                seed=seed if seed is not None else random.randrange(2**31),
+                method=method,
+                requested=requested,
+                training_type=training_type,
+                metadata=metadata,
+                created_at=now,
+                start_at=max(now + self.timings.queue, ready),
+                plan=plan,
+                tokens_per_epoch=tokens,
+                failure=failure,
+                timings=self.timings,
+            )
+            self.jobs[job.id] = job
+            if key is not None:
+                self._idempotency[("job", key)] = (fingerprint, job.id)
+            return job.to_json(), True
+
+    def _advance_all(self) -> Iterable[Job]:
+        now = self.clock.now()
+        for job in self.jobs.values():
+            job.advance(now, self._result_file)
+        return self.jobs.values()
+
+    def list_jobs(self, *, after: str | None, limit: int) -> dict[str, Any]:
+        """List jobs, newest first."""
+        with self.lock:
+            items = [job.to_json() for job in self._advance_all()]
+        items.reverse()
+        page = _page(items, after, limit)
+        del page["first_id"], page["last_id"]
+        return page
+
+    def get_job(self, job_id: str) -> dict[str, Any]:
+        """One job object, advanced to the current simulated time."""
+        with self.lock:
+            return self._job(job_id).to_json()
+
+    def job_action(self, job_id: str, action: str) -> dict[str, Any]:
+        """Cancel, pause or resume a job.
+
+        Args:
+            job_id: The job.
+            action: "cancel", "pause" or "resume".
+
+        Returns:
+            The job object after the action.
+
+        Raises:
+            ApiError: Unknown job, or the job's status does not allow the action.
+        """
+        with self.lock:
+            job = self._job(job_id)
+            getattr(job, action)(self.clock.now())
+            return job.to_json()
+
+    def delete_job(self, job_id: str) -> None:
+        """Delete a finished job (Azure's DELETE route)."""
+        with self.lock:
+            job = self._job(job_id)
+            if job.status not in TERMINAL:
+                raise ApiError(
+                    400,
+                    "unexpectedEntityState",
+                    f"The job '{job_id}' is {job.status}; cancel it before "
+                    "deleting it.",
+                )
+            del self.jobs[job_id]
+
+    def list_events(
+        self, job_id: str, *, after: str | None, limit: int
+    ) -> dict[str, Any]:
+        """A page of a job's events, newest first (`after`: last id of a page)."""
+        with self.lock:
+            job = self._job(job_id)
+            total = len(job.events)
+            # Newest-first position of `after`, without copying the whole list.
+            if after is None:
+                end = total
+            elif after in job.event_pos:
+                end = job.event_pos[after]
+            else:
+                end = 0
+            start = max(0, end - limit)
+            data = list(reversed(job.events[start:end]))
+        return {"object": "list", "data": data, "has_more": start > 0}
+
+    def list_checkpoints(
+        self, job_id: str, *, after: str | None, limit: int
+    ) -> dict[str, Any]:
+        """A page of a job's kept checkpoints (last 3 epochs), newest first."""
+        with self.lock:
+            items = self._job(job_id).visible_checkpoints()
+        return _page(items, after, limit)
+
+    # ---- deployments and chat -----------------------------------------------
+
+    def _model_source(self, model: str) -> Job | None:
+        """The job that produced a deployable model name or checkpoint (lock held)."""
+        for job in self._advance_all():
+            if job.fine_tuned_model == model:
+                return job
+            for checkpoint in job.visible_checkpoints():
+                if model in (
+                    checkpoint["id"],
+                    checkpoint["fine_tuned_model_checkpoint"],
+                ):
+                    return job
+        return None
+
+    def deploy(self, name: str, model: str) -> dict[str, Any]:
+        """Register a deployment of a fine-tuned model or checkpoint.
+
+        Args:
+            name: Deployment name used in chat requests.
+            model: A succeeded job's `fine_tuned_model`, or a kept checkpoint's id
+                or `fine_tuned_model_checkpoint`.
+
+        Returns:
+            `{"name", "model"}`.
+
+        Raises:
+            ApiError: The model is not a fine-tuned model or checkpoint here.
+        """
+        if not name or "/" in name:
+            raise ApiError(400, "invalidPayload", "A deployment name is required.")
+        with self.lock:
+            if self._model_source(model) is None:
+                raise ApiError(
+                    400,
+                    "invalidPayload",
+                    f"'{model}' is not a fine-tuned model or checkpoint of this "
+                    "resource.",
+                    param="model",
+                )
+            self.deployments[name] = model
+        return {"name": name, "model": model}
+
+    def list_deployments(self) -> list[dict[str, str]]:
+        """Explicit and implicit deployments (each succeeded job's model name)."""
+        with self.lock:
+            implicit = {
+                job.fine_tuned_model: job.fine_tuned_model
+                for job in self._advance_all()
+                if job.fine_tuned_model
+            }
+            merged = {**implicit, **self.deployments}
+        return [{"name": k, "model": v} for k, v in merged.items()]
+
+    def chat_target(self, deployment: str) -> tuple[str, ChatIndex]:
+        """The model behind a deployment and the prompt → reply index it learned.
+
+        Args:
+            deployment: Deployment name (Azure route) or `model` (v1 route).
+
+        Returns:
+            `(fine-tuned model name, chat index of its training file)`.
+
+        Raises:
+            ApiError: 404 DeploymentNotFound.
+        """
+        with self.lock:
+            model = self.deployments.get(deployment, deployment)
+            job = self._model_source(model)
+            explicit = deployment in self.deployments
+            if job is None or (not explicit and job.fine_tuned_model != deployment):
+                raise ApiError(
+                    404,
+                    "DeploymentNotFound",
+                    "The API deployment for this resource does not exist. If you "
+                    "created the deployment within the last 5 minutes, please wait a "
+                    "moment and try again.",
+                )
+            training = self.files.get(job.training_file)
+            index = self._chat.get(job.training_file)
+        if index is None:
+            # Indexing a big file is slow: do it outside the lock, keep the first one.
+            index = build_chat_index(training.path) if training else ChatIndex()
+            with self.lock:
+                index = self._chat.setdefault(job.training_file, index)
+        return model, index
+
+    def list_models(self) -> dict[str, Any]:
+        """Base models and fine-tuned models, as `/models` lists them."""
+        now = int(self.clock.now())
+        data = [
+            {"id": m, "object": "model", "created": now, "owned_by": "system"}
+            for m in _BASE_MODELS
+        ]
+        with self.lock:
+            for job in self._advance_all():
+                if job.fine_tuned_model:
+                    data.append(
+                        {
+                            "id": job.fine_tuned_model,
+                            "object": "model",
+                            "created": int(job.finished_at or now),
+                            "owned_by": "user",
+                        }
+                    )
+        return {"object": "list", "data": data}
+
+
+def _failure_of(
+    training: StoredFile, validation: StoredFile | None, method: str
+) -> JobFailure | None:
+    """Why a job on these files will fail at start, or None."""
+    for stored, param in ((training, "training_file"), (validation, "validation_file")):
+        if stored is None or stored.analysis is None:
+            continue
+        analysis = stored.analysis
+        if not analysis.ok:
+            return JobFailure(
+                "invalidTrainingFile"
+                if param == "training_file"
+                else "invalidValidationFile",
+                f"The {param.replace('_', ' ')} '{stored.id}' failed validation. "
+                f"{analysis.status_details}",
+                param,
+            )
+        wanted = "preference" if method == "dpo" else "chat"
+        if analysis.format != wanted:
+            return JobFailure(
+                "invalidTrainingFile"
+                if param == "training_file"
+                else "invalidValidationFile",
+                f"Method '{method}' needs {wanted}-format examples; the "
+                f"{param.replace('_', ' ')} '{stored.id}' is {analysis.format}.",
+                param,
+            )
+    return None
