@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -108,6 +109,14 @@ def _human(file: str, report: ValidationReport, notes: list[str]) -> str:
         f"  {_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
         + (f", {report.infos:,} info" if report.infos else ""),
     ]
+    if len(report.issues) > 1:
+        counts = Counter((str(i.severity), i.code) for i in report.issues)
+        order = {"error": 0, "warning": 1, "info": 2}
+        ranked = sorted(counts.items(), key=lambda kv: (order[kv[0][0]], -kv[1]))
+        lines.append(
+            "  by rule: "
+            + ", ".join(f"{code} ({severity}) x{n:,}" for (severity, code), n in ranked)
+        )
     lines += [f"  note: {_printable(note)}" for note in notes]
     if report.cancelled:
         lines.append("  stopped early: the counts cover only part of the file")
