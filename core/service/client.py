@@ -386,6 +386,7 @@ class FineTuningService:
         wait: bool | None = None,
         poll_interval: float = 2.0,
         max_wait: float = 1800.0,
+        max_attempts: int = 6,
     ) -> FileInfo:
         """Upload a JSONL file for fine-tuning.
 
@@ -399,6 +400,8 @@ class FineTuningService:
                 where files are processed before a job may use them.
             poll_interval: Seconds between status polls.
             max_wait: Give up waiting after this many seconds.
+            max_attempts: Sends before giving up on transient errors (each
+                attempt carries the same `Idempotency-Key`).
 
         Returns:
             The file (processed on Azure when waiting).
@@ -414,14 +417,32 @@ class FineTuningService:
             raise DatasetError(f"{path}: no such file")
         if validate and not force:
             check_dataset_for_upload(path)
-        reader = _ProgressReader(path, progress)
-        try:
-            created = await self._call(
-                f"upload {path.name}",
-                self._client.files.create(file=(path.name, reader), purpose=purpose),  # type: ignore[arg-type]
+        # One key for every attempt: a retried upload whose first response was
+        # lost comes back as the same file on a server that honours the header.
+        key = uuid.uuid4().hex
+        files = self._client.with_options(max_retries=0).files
+        attempt = 0
+        while True:
+            attempt += 1
+            reader = _ProgressReader(path, progress)  # fresh position per attempt
+            try:
+                created = await files.create(
+                    file=(path.name, reader),  # type: ignore[arg-type]
+                    purpose=purpose,  # type: ignore[arg-type]
+                    extra_headers={IDEMPOTENCY_HEADER: key},
+                )
+                break
+            except Exception as exc:
+                err = translate_error(
+                    exc, action=f"upload {path.name}", where=self.where
+                )
+            finally:
+                reader.close()
+            if not is_transient(err) or attempt >= max_attempts:
+                raise err
+            await self._sleep(
+                self.backoff.delay(attempt, getattr(err, "retry_after", None))
             )
-        finally:
-            reader.close()
         info = _file_info(created)
         if wait if wait is not None else self.is_azure:
             info = await self.wait_for_file(
@@ -628,17 +649,20 @@ class FineTuningService:
                 return info
         return None
 
-    async def list_jobs(self, *, limit: int | None = None) -> list[JobInfo]:
+    async def list_jobs(
+        self, *, limit: int | None = None, page_size: int = 100
+    ) -> list[JobInfo]:
         """List jobs, newest first, following every page.
 
         Args:
             limit: Stop after this many jobs (all when None).
+            page_size: Jobs per request.
         """
 
         async def collect() -> list[JobInfo]:
             out: list[JobInfo] = []
-            page_size = min(100, limit) if limit else 100
-            async for job in self._client.fine_tuning.jobs.list(limit=page_size):
+            size = min(page_size, limit) if limit else page_size
+            async for job in self._client.fine_tuning.jobs.list(limit=size):
                 out.append(_job_info(job))
                 if limit is not None and len(out) >= limit:
                     break
