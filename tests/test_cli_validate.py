@@ -65,6 +65,7 @@ def test_errors_exit_1_with_lines(
         for line in lines
     )
     assert "2 errors, 0 warnings" in out
+    assert "by rule: invalid_json (error) x1, unrecognized_role (error) x1" in out
 
 
 def test_issues_sorted_by_line_file_level_first(
@@ -163,7 +164,11 @@ def test_model_finds_over_long_example(capsys: pytest.CaptureFixture[str]) -> No
     pytest.importorskip("ftui.core.tokens", reason="the token engine is not built")
     code, out, _ = run(capsys, str(EXAMPLE_DATASET), "--model", "gpt-4o-mini")
     assert code == 1
-    over = [line for line in out.splitlines() if "over_training_context" in line]
+    over = [
+        line
+        for line in out.splitlines()
+        if line.startswith("line") and "over_training_context" in line
+    ]
     assert len(over) == 1
     assert over[0].startswith("line 32  warning")
     assert "65,536" in over[0]
