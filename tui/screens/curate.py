@@ -1,0 +1,1579 @@
+"""The curate screen: example table, detail pane, side panels and every editing action.
+
+The screen owns the `Dataset` and what background analysis found about it
+(token counts, issues, duplicate groups). Edits go through the dataset (so they
+are undoable); after each one only the changed rows are recounted and
+revalidated, and whole-file checks rerun in the background a moment later.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ftui.core import example_edits as edits
+from ftui.core.dataset import Dataset, Edit
+from ftui.core.errors import FileChangedError, FtuiError, OutputExistsError
+from ftui.tui import analysis
+from ftui.tui.analysis import FILTERS, SORTS, RowFacts, ViewSpec
+from ftui.tui.messages import (
+    AnalysisFailed,
+    AnalysisProgress,
+    DedupFinished,
+    RowsAnalysed,
+    SearchFinished,
+    TokensCounted,
+    ValidationFinished,
+    ViewComputed,
+)
+from ftui.tui.plain import clean_line
+from ftui.tui.screens.dialogs import (
+    ChoiceDialog,
+    ConfirmDialog,
+    EditTurnDialog,
+    RawLineDialog,
+    TextPromptDialog,
+)
+from ftui.tui.widgets.example_detail import ExampleDetail
+from ftui.tui.widgets.example_table import ExampleTable, RowCells
+
+__all__ = ["KEYS", "CurateScreen", "KeySpec"]
+
+SYNC_ROWS = 2_000
+"""Edits touching more rows than this are re-analysed in a worker."""
+SYNC_VIEW_ROWS = 200_000
+"""Views over more rows than this are filtered and sorted in a worker."""
+VALIDATE_DELAY = 0.8
+"""Seconds after the last edit before the whole file is revalidated."""
+DEDUP_DELAY = 2.0
+"""Seconds after the last edit before duplicates are searched again."""
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One screen action: its key and how the footer, help and palette name it."""
+
+    key: str
+    action: str
+    title: str
+    help: str
+    group: str
+    show: bool = False
+
+
+KEYS: tuple[KeySpec, ...] = (
+    KeySpec(
+        "ctrl+s",
+        "save",
+        "Save",
+        "write the file (atomic; untouched lines byte-identical)",
+        "File",
+        True,
+    ),
+    KeySpec("S", "save_as", "Save as", "write to another file", "File"),
+    KeySpec(
+        "x",
+        "export",
+        "Export split",
+        "write train/validation files split by a seeded fraction",
+        "File",
+    ),
+    KeySpec(
+        "w",
+        "toggle_weight",
+        "Weight",
+        "toggle the selected assistant turn between trained and weight 0",
+        "Edit",
+        True,
+    ),
+    KeySpec(
+        "W",
+        "zero_weights",
+        "Weight 0 all but last",
+        "weight 0 on every assistant turn but the last, in marked "
+        "(or all shown) examples",
+        "Edit",
+    ),
+    KeySpec(
+        "e",
+        "edit_turn",
+        "Edit",
+        "edit the selected turn's text (or the raw line if it does not parse)",
+        "Edit",
+        True,
+    ),
+    KeySpec(
+        "E", "raw_edit", "Edit raw line", "edit the whole line as raw JSON", "Edit"
+    ),
+    KeySpec(
+        "r", "change_role", "Change role", "change the selected turn's role", "Edit"
+    ),
+    KeySpec("a", "add_turn", "Add turn", "add a turn after the selected one", "Edit"),
+    KeySpec("X", "delete_turn", "Delete turn", "delete the selected turn", "Edit"),
+    KeySpec(
+        "A", "add_example", "Add example", "add a new example after this one", "Edit"
+    ),
+    KeySpec(
+        "d",
+        "delete_example",
+        "Delete example",
+        "delete the marked examples, or this one",
+        "Edit",
+    ),
+    KeySpec(
+        "c",
+        "duplicate_example",
+        "Duplicate example",
+        "insert a copy of this example after it",
+        "Edit",
+    ),
+    KeySpec("u", "undo", "Undo", "undo the last change", "Edit", True),
+    KeySpec("U,ctrl+r", "redo", "Redo", "redo the last undone change", "Edit"),
+    KeySpec(
+        "/",
+        "search",
+        "Search",
+        "fuzzy search across all turns (rapidfuzz)",
+        "View",
+        True,
+    ),
+    KeySpec("f", "filter", "Filter", "show only examples with a status", "View", True),
+    KeySpec("s", "sort", "Sort", "sort by a column (again: reverse)", "View"),
+    KeySpec("colon", "goto_line", "Go to line", "jump to line N of the file", "View"),
+    KeySpec(
+        "n",
+        "next_problem",
+        "Next problem",
+        "next example with an error or warning",
+        "View",
+    ),
+    KeySpec(
+        "N",
+        "previous_problem",
+        "Previous problem",
+        "previous example with an error or warning",
+        "View",
+    ),
+    KeySpec(
+        "right_square_bracket", "next_turn", "Next turn", "select the next turn", "View"
+    ),
+    KeySpec(
+        "left_square_bracket",
+        "previous_turn",
+        "Previous turn",
+        "select the previous turn",
+        "View",
+    ),
+    KeySpec(
+        "escape",
+        "back",
+        "Back",
+        "clear search and filter, or return to the table",
+        "View",
+    ),
+    KeySpec(
+        "i",
+        "show_panel('issues')",
+        "Issues",
+        "show the validation issues panel",
+        "Panels",
+    ),
+    KeySpec(
+        "equals_sign",
+        "show_panel('duplicates')",
+        "Duplicates",
+        "show the duplicates panel",
+        "Panels",
+    ),
+    KeySpec(
+        "dollar_sign", "show_panel('cost')", "Cost", "show the cost panel", "Panels"
+    ),
+    KeySpec(
+        "question_mark,f1", "help", "Help", "all keys and the status marks", "App", True
+    ),
+)
+"""Every screen action; bindings, help screen and command palette derive from it."""
+
+_FILTER_LABELS = dict(FILTERS)
+_SORT_LABELS = dict(SORTS)
+
+
+def _optional_widget(module: str, name: str, **kwargs: Any) -> Widget:
+    """A side panel from the other TUI engineer, or a placeholder until it exists."""
+    try:
+        widget_class = getattr(__import__(module, fromlist=[name]), name)
+    except (ImportError, AttributeError):
+        return Static(f"{name}: not available", classes="placeholder")
+    return widget_class(**kwargs)  # type: ignore[no-any-return]
+
+
+def _edit_rows(edit: Edit) -> tuple[set[int], bool]:
+    """Rows whose content an edit changed, and whether it inserted or deleted rows."""
+    rows: set[int] = set()
+    structural = False
+    for step in edit.steps:
+        if step[0] == "put":
+            rows.add(step[1])
+        else:
+            structural = True
+    return rows, structural
+
+
+class CurateScreen(Screen[None]):
+    """Browse, check and edit one JSONL dataset."""
+
+    CSS_PATH = "curate.tcss"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (110, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(spec.key, spec.action, spec.title, show=spec.show, id=f"curate.{i}")
+        for i, spec in enumerate(KEYS)
+    ]
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        model: str | None = None,
+        analyse: bool = True,
+    ) -> None:
+        """Args: `model` overrides the config default; `analyse=False`: no workers."""
+        super().__init__()
+        self.dataset = dataset
+        self.analyse = analyse
+        self.model_name = model
+        self.model_info: Any = None
+        self.epochs: int | str = "auto"
+        self.provider = "openai"
+        self.tier = "standard"
+        self.counter: Any = None
+        self.tokens: dict[int, Any] = {}
+        self.tokens_ready = False
+        self.tokens_exact = True
+        self.row_issues: dict[int, list[Any]] = {}
+        self.file_issues: list[Any] = []
+        self.error_rows: set[int] = set()
+        self.warning_rows: set[int] = set()
+        self.validation_report: Any = None
+        self.dedup_report: Any = None
+        self.exact_rows: set[int] = set()
+        self.near_rows: set[int] = set()
+        self.spec = ViewSpec()
+        self.search_query = ""
+        self.progress: dict[str, tuple[int, int]] = {}
+        self.unavailable: dict[str, str] = {}
+        self._stamp: dict[int, int] = {}
+        self._view_token = 0
+        self._debounce_timers: dict[str, Timer] = {}
+        self._cost_pending = False
+        self._line_width = len(str(max(len(dataset), 1)))
+        self.cost_estimate: Any = None
+        self.trained_total = 0
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        """Title, table, detail and side panels, status line, footer."""
+        yield Static(id="title-bar")
+        yield ExampleTable(self, id="table")
+        with Horizontal(id="lower"):
+            yield ExampleDetail(id="detail")
+            with TabbedContent(id="side", initial="issues"):
+                with TabPane("Issues", id="issues"):
+                    yield _optional_widget(
+                        "ftui.tui.widgets.issue_list", "IssueList", id="issue-list"
+                    )
+                with TabPane("Duplicates", id="duplicates"):
+                    yield _optional_widget(
+                        "ftui.tui.widgets.duplicates_panel",
+                        "DuplicatesPanel",
+                        id="duplicates-panel",
+                    )
+                with TabPane("Cost", id="cost"):
+                    yield _optional_widget(
+                        "ftui.tui.widgets.cost_panel",
+                        "CostPanel",
+                        id="cost-panel",
+                        model=self.model_name,
+                    )
+        with Horizontal(id="status-bar"):
+            yield Static(id="status-left")
+            yield Static(id="status-right")
+        yield Footer()
+
+    @property
+    def table(self) -> ExampleTable:
+        """The example table."""
+        return self.query_one("#table", ExampleTable)
+
+    @property
+    def detail(self) -> ExampleDetail:
+        """The detail pane."""
+        return self.query_one("#detail", ExampleDetail)
+
+    def on_mount(self) -> None:
+        """Show the rows at once, then start the analysis in the background."""
+        self._resolve_model()
+        self.table.set_rows(list(self.dataset.row_ids), line_width=self._line_width)
+        self.table.focus()
+        self._update_title()
+        self._update_status()
+        if self.analyse:
+            self.start_validation()
+            self.start_token_count()
+            self.start_dedup()
+        else:
+            for job in ("tokens", "validation", "duplicates"):
+                self.unavailable[job] = "off"
+            self._update_status()
+
+    def _resolve_model(self) -> None:
+        try:
+            from ftui.core.model_table import load_model_table
+            from ftui.core.settings import load_settings
+
+            name = self.model_name or load_settings().default_model
+            self.model_info = load_model_table().lookup(name)
+            self.model_name = self.model_info.id
+        except ImportError:
+            self.unavailable["cost"] = "not available"
+        except FtuiError as error:
+            self.notify(str(error), title="Model", severity="error")
+
+    # ------------------------------------------------------------------ workers
+    def _run(
+        self, job: str, function: Callable[..., None], *args: Any, **kwargs: Any
+    ) -> None:
+        def target() -> None:
+            worker = get_current_worker()
+            function(
+                *args,
+                post=self.post_message,
+                should_stop=lambda: worker.is_cancelled,
+                **kwargs,
+            )
+
+        self.progress[job] = (0, 0)
+        self.run_worker(
+            target,
+            name=job,
+            group=job,
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+        self._update_status()
+
+    def start_validation(self) -> None:
+        """Validate the whole file in a worker (with token totals once known)."""
+        try:
+            import ftui.core.validation  # noqa: F401
+        except ImportError:
+            self.unavailable["validation"] = "not available"
+            return
+        totals = None
+        context = None
+        if self.tokens_ready and self.model_info is not None:
+            totals = {row_id: t.total for row_id, t in self.tokens.items()}
+            context = self.model_info.training_context
+        self._run(
+            "validation",
+            analysis.validate,
+            self.dataset,
+            training_context=context,
+            token_totals=totals,
+        )
+
+    def start_token_count(self) -> None:
+        """Count every example's tokens in a worker."""
+        if self.model_info is None:
+            self.unavailable["tokens"] = "no model"
+            return
+        try:
+            import ftui.core.tokens  # noqa: F401
+        except ImportError:
+            self.unavailable["tokens"] = "not available"
+            return
+        self.tokens_ready = False
+        self._run("tokens", analysis.count_tokens, self.dataset, self.model_info)
+
+    def start_dedup(self) -> None:
+        """Search for duplicate examples in a worker."""
+        try:
+            import ftui.core.dedup  # noqa: F401
+        except ImportError:
+            self.unavailable["duplicates"] = "not available"
+            return
+        self._run("duplicates", analysis.find_dups, self.dataset)
+
+    def _debounce(self, name: str, delay: float, callback: Callable[[], None]) -> None:
+        timer = self._debounce_timers.pop(name, None)
+        if timer is not None:
+            timer.stop()
+        self._debounce_timers[name] = self.set_timer(delay, callback)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED):
+            self.progress.pop(worker.name, None)
+            self._update_status()
+        elif event.state == WorkerState.ERROR:
+            self.progress.pop(worker.name, None)
+            self.unavailable[worker.name] = "failed"
+            self.notify(
+                f"{worker.name} stopped: {worker.error}",
+                title="Background job failed",
+                severity="error",
+            )
+            self._update_status()
+
+    @on(AnalysisProgress)
+    def _progress(self, message: AnalysisProgress) -> None:
+        self.progress[message.job] = (message.done, message.total)
+        self._update_status()
+
+    @on(AnalysisFailed)
+    def _failed(self, message: AnalysisFailed) -> None:
+        self.unavailable[message.job] = "failed"
+        self.notify(message.error, title=message.job, severity="error")
+        self._update_status()
+
+    @on(TokensCounted)
+    def _tokens_counted(self, message: TokensCounted) -> None:
+        result = message.result
+        for row_id, counts in result.by_row.items():
+            if self._stamp.get(row_id, -1) <= message.version:
+                self.tokens[row_id] = counts
+        self.tokens_exact = result.exact
+        if result.warning:
+            self.notify(result.warning, title="Token counts", severity="warning")
+        self.counter = self._make_counter()
+        # rows edited while counting were not in this result: count them now
+        stale = [r for r, v in self._stamp.items() if v > message.version]
+        self._recount(stale)
+        self.tokens_ready = True
+        self.unavailable.pop("tokens", None)
+        self.table.refresh_rows()
+        self._show_detail()
+        self._schedule_cost()
+        self.start_validation()  # again, now with over-context checks
+
+    def _make_counter(self) -> Any:
+        from ftui.core.tokens import TokenCounter
+
+        return TokenCounter.for_model(self.model_info)
+
+    @on(ValidationFinished)
+    def _validated(self, message: ValidationFinished) -> None:
+        if message.version != self.dataset.version:
+            return  # an edit since then has scheduled a fresh run
+        report = message.report
+        self.validation_report = report
+        self.row_issues = {k: list(v) for k, v in report.by_row.items()}
+        self.file_issues = [i for i in report.issues if i.row_id is None]
+        self._rebuild_issue_sets()
+        self.unavailable.pop("validation", None)
+        issue_list = self._panel("issue-list")
+        if issue_list is not None and hasattr(issue_list, "show"):
+            issue_list.show(report)
+        self.table.refresh_rows()
+        self._show_detail()
+        self._schedule_cost()
+
+    def _rebuild_issue_sets(self) -> None:
+        self.error_rows = set()
+        self.warning_rows = set()
+        for row_id, issues in self.row_issues.items():
+            self._classify(row_id, issues)
+
+    def _classify(self, row_id: int, issues: list[Any]) -> None:
+        severities = {str(i.severity) for i in issues}
+        (self.error_rows.add if "error" in severities else self.error_rows.discard)(
+            row_id
+        )
+        (
+            self.warning_rows.add
+            if "warning" in severities
+            else self.warning_rows.discard
+        )(row_id)
+
+    @on(DedupFinished)
+    def _deduplicated(self, message: DedupFinished) -> None:
+        if message.version != self.dataset.version:
+            return
+        report = message.report
+        self.dedup_report = report
+        self.exact_rows = {r for g in report.exact_groups for r in g.row_ids}
+        self.near_rows = {r for g in report.near_groups for r in g.row_ids}
+        self.unavailable.pop("duplicates", None)
+        panel = self._panel("duplicates-panel")
+        if panel is not None and hasattr(panel, "show"):
+            panel.show(report, self.dataset)
+        self.table.refresh_rows()
+
+    @on(RowsAnalysed)
+    def _rows_analysed(self, message: RowsAnalysed) -> None:
+        for row_id, counts in message.tokens.items():
+            if self._stamp.get(row_id, -1) <= message.version:
+                if counts is None:
+                    self.tokens.pop(row_id, None)
+                else:
+                    self.tokens[row_id] = counts
+        for row_id, issues in message.issues.items():
+            if self._stamp.get(row_id, -1) <= message.version:
+                self.row_issues[row_id] = issues
+                self._classify(row_id, issues)
+        self.table.refresh_rows()
+        self._show_detail()
+        self._schedule_cost()
+
+    def _panel(self, widget_id: str) -> Any:
+        try:
+            return self.query_one(f"#{widget_id}")
+        except Exception:
+            return None
+
+    # ------------------------------------------------------------------ rows
+    def row_cells(self, row_id: int) -> RowCells:
+        """Cells of one row for the table (called only for visible rows)."""
+        record = self.dataset.record(row_id)
+        data = record.data
+        marks: set[str] = set()
+        if row_id in self.error_rows or record.error is not None:
+            marks.add("error")
+        if row_id in self.warning_rows:
+            marks.add("warning")
+        if row_id in self.exact_rows:
+            marks.add("exact_dup")
+        if row_id in self.near_rows:
+            marks.add("near_dup")
+        counts = self.tokens.get(row_id)
+        if (
+            counts is not None
+            and self.model_info is not None
+            and counts.total > self.model_info.training_context
+        ):
+            marks.add("over_limit")
+        if edits.has_zero_weight(data):
+            marks.add("zero_weight")
+        if self.dataset.is_edited(row_id):
+            marks.add("edited")
+        if data is None:
+            preview = "(blank line)" if record.error is None else record.text()[:400]
+            turns = "-"
+        else:
+            preview = edits.first_user_text(data)[:400]
+            if not preview and edits.messages_of(data) is None:
+                preview = record.text()[:400]
+            turns = str(edits.turn_count(data))
+        if counts is not None:
+            total, trained = f"{counts.total:,}", f"{counts.trained:,}"
+        elif data is None or self.tokens_ready or "tokens" in self.unavailable:
+            total = trained = "-"
+        else:
+            total = trained = "…"
+        line = str(record.line) if record.line is not None else "new"
+        return RowCells(
+            line, frozenset(marks), turns, total, trained, clean_line(preview)
+        )
+
+    def _issues_of(self, row_id: int) -> list[Any]:
+        return self.row_issues.get(row_id, [])
+
+    @on(ExampleTable.CursorMoved)
+    def _cursor_moved(self, message: ExampleTable.CursorMoved) -> None:
+        self._show_detail()
+
+    def _show_detail(self, selected: int | None = None) -> None:
+        row_id = self.table.row_id
+        detail = self.detail
+        if row_id is None:
+            detail.show(
+                None, None, title="no examples shown (escape clears the filter)"
+            )
+            return
+        record = self.dataset.record(row_id)
+        counts = self.tokens.get(row_id)
+        parts = [f"line {record.line}" if record.line is not None else "new line"]
+        parts.append(f"{self.table.cursor + 1:,} of {len(self.table.rows):,} shown")
+        if counts is not None:
+            parts.append(f"{counts.total:,} tokens, {counts.trained:,} trained")
+        if self.dataset.is_edited(row_id):
+            parts.append("edited")
+        detail.show(
+            row_id,
+            record,
+            per_message=counts.per_message if counts is not None else None,
+            issues=self._issues_of(row_id),
+            title=" · ".join(parts),
+            selected=selected,
+        )
+
+    @on(ExampleTable.Activated)
+    def _activated(self, message: ExampleTable.Activated) -> None:
+        self.detail.focus()
+
+    @on(ExampleTable.HeaderClicked)
+    def _header_clicked(self, message: ExampleTable.HeaderClicked) -> None:
+        self._sort_by(message.column)
+
+    # ------------------------------------------------------------------ view
+    def _facts(self) -> RowFacts:
+        return RowFacts(
+            errors=self.error_rows,
+            warnings=self.warning_rows,
+            exact_dup=self.exact_rows,
+            near_dup=self.near_rows,
+            tokens=self.tokens,
+            training_context=(
+                self.model_info.training_context if self.model_info else None
+            ),
+            marked=self.table.marked,
+        )
+
+    def rebuild_view(self, *, keep: int | None = None) -> None:
+        """Recompute the table's rows from the filter, search and sort."""
+        keep = self.table.row_id if keep is None else keep
+        self._view_token += 1
+        spec = self.spec
+        if spec.is_plain:
+            self.table.set_rows(
+                list(self.dataset.row_ids), keep=keep, line_width=self._line_width
+            )
+            self._after_view()
+            return
+        heavy = spec.filter == "zero_weight" or spec.sort in ("turns", "preview")
+        if len(self.dataset) <= SYNC_VIEW_ROWS and not (
+            heavy and len(self.dataset) > 20_000
+        ):
+            rows = analysis.compute_view(self.dataset, spec, self._facts())
+            assert rows is not None
+            self.table.set_rows(rows, keep=keep, line_width=self._line_width)
+            self._after_view()
+            return
+        self._pending_keep = keep
+        self._run(
+            "view",
+            analysis.compute_view_job,
+            self.dataset,
+            spec,
+            self._facts(),
+            self._view_token,
+        )
+
+    @on(ViewComputed)
+    def _view_computed(self, message: ViewComputed) -> None:
+        if message.token != self._view_token:
+            return
+        self.table.set_rows(
+            message.row_ids,
+            keep=getattr(self, "_pending_keep", None),
+            line_width=self._line_width,
+        )
+        self._after_view()
+
+    def _after_view(self) -> None:
+        table = self.table
+        table.sort_column = (
+            None
+            if self.spec.sort in ("line", "relevance") and not self.spec.reverse
+            else self.spec.sort
+        )
+        table.sort_reverse = self.spec.reverse
+        table.refresh_rows()
+        self._update_title()
+        self._show_detail()
+
+    def _sort_by(self, column: str) -> None:
+        if column == self.spec.sort:
+            self.spec = replace(self.spec, reverse=not self.spec.reverse)
+        else:
+            self.spec = replace(self.spec, sort=column, reverse=False)
+        self.rebuild_view()
+
+    def set_filter(self, name: str) -> None:
+        """Show only rows with a status (`analysis.FILTERS`)."""
+        self.spec = replace(self.spec, filter=name)
+        self.rebuild_view()
+
+    def run_search(self, query: str) -> None:
+        """Fuzzy-search all rows (empty query clears the search)."""
+        self.search_query = query.strip()
+        if not self.search_query:
+            self.spec = replace(self.spec, search=None, sort="line", reverse=False)
+            self.rebuild_view()
+            return
+        self._run(
+            "search",
+            analysis.search_rows,
+            self.dataset,
+            list(self.dataset.row_ids),
+            self.search_query,
+        )
+
+    @on(SearchFinished)
+    def _searched(self, message: SearchFinished) -> None:
+        if message.query != self.search_query:
+            return
+        self.spec = replace(
+            self.spec, search=tuple(message.row_ids), sort="relevance", reverse=False
+        )
+        self.rebuild_view(keep=message.row_ids[0] if message.row_ids else None)
+        if message.row_ids:
+            self.table.move_cursor(0, force=True)
+        self.notify(
+            f"{len(message.row_ids):,} examples match “{message.query}”",
+            title="Search",
+        )
+
+    def goto_line(self, line: int) -> bool:
+        """Select the row read from physical line `line`; False if there is none."""
+        row_id = line - 1
+        try:
+            record = self.dataset.record(row_id)
+            self.dataset.position_of(row_id)
+        except (IndexError, ValueError):
+            record = None
+        if record is None or record.line != line:
+            self.notify(f"there is no line {line}", severity="warning")
+            return False
+        if not self.table.select_row(row_id):
+            self.spec = ViewSpec()
+            self.search_query = ""
+            self.rebuild_view(keep=row_id)
+            self.table.select_row(row_id)
+            self.notify(f"line {line} was hidden: showing all examples")
+        self.table.focus()
+        return True
+
+    def jump_to(self, row_id: int, message_index: int | None = None) -> None:
+        """Select a row (clearing the filter if it hides it) and optionally a turn."""
+        if not self.table.select_row(row_id):
+            try:
+                self.dataset.position_of(row_id)
+            except ValueError:
+                self.notify("that example was deleted", severity="warning")
+                return
+            self.spec = ViewSpec()
+            self.search_query = ""
+            self.rebuild_view(keep=row_id)
+            self.table.select_row(row_id)
+        self._show_detail(selected=message_index or 0)
+
+    # ------------------------------------------------------------------ edits
+    def _current(self) -> tuple[int, Any] | None:
+        row_id = self.table.row_id
+        if row_id is None:
+            self.notify("no example selected", severity="warning")
+            return None
+        return row_id, self.dataset.record(row_id)
+
+    def _current_turn(self) -> tuple[int, dict[str, Any], int] | None:
+        current = self._current()
+        if current is None:
+            return None
+        row_id, record = current
+        if record.data is None or edits.messages_of(record.data) is None:
+            self.notify(
+                "this line has no turns: E edits it as raw JSON", severity="warning"
+            )
+            return None
+        if not edits.messages_of(record.data):
+            self.notify("this example has no turns: a adds one", severity="warning")
+            return None
+        return row_id, record.data, self.detail.selected_turn
+
+    def apply(self, changes: dict[int, dict[str, Any]], label: str) -> None:
+        """Write new contents for rows as one undoable edit, then refresh."""
+        if not changes:
+            return
+        self.dataset.set_many(changes, label)
+        self.after_edit(set(changes), structural=False)
+
+    def after_edit(self, rows: Iterable[int], *, structural: bool) -> None:
+        """Bring counts, issues, view and panels up to date after a change."""
+        rows = list(rows)
+        version = self.dataset.version
+        for row_id in rows:
+            self._stamp[row_id] = version
+        if len(rows) <= SYNC_ROWS:
+            self._recount(rows)
+        else:
+            self._run(
+                "recount",
+                analysis.recount_rows,
+                self.dataset,
+                rows,
+                self.counter,
+            )
+        if structural:
+            self.rebuild_view()
+        else:
+            self.table.refresh_rows()
+            self._show_detail()
+        self._update_title()
+        self._schedule_cost()
+        if (
+            "validation" not in self.unavailable
+            or self.unavailable["validation"] != "not available"
+        ):
+            self._debounce("validation", VALIDATE_DELAY, self.start_validation)
+        if self.analyse and self.unavailable.get("duplicates") != "not available":
+            self._debounce("duplicates", DEDUP_DELAY, self.start_dedup)
+
+    def _recount(self, rows: Iterable[int]) -> None:
+        try:
+            from ftui.core.validation import validate_record
+        except ImportError:
+            validate_record = None  # type: ignore[assignment]
+        for row_id in rows:
+            try:
+                record = self.dataset.record(row_id)
+            except (IndexError, KeyError):
+                continue
+            if self.counter is not None:
+                counts = self.counter.count_record(record)
+                if counts is None:
+                    self.tokens.pop(row_id, None)
+                else:
+                    self.tokens[row_id] = counts
+            if validate_record is not None and self.analyse:
+                issues = validate_record(record, row_id)
+                self.row_issues[row_id] = issues
+                self._classify(row_id, issues)
+
+    def _edit_turn_data(
+        self, transform: Callable[[dict[str, Any]], dict[str, Any]], label: str
+    ) -> bool:
+        current = self._current_turn()
+        if current is None:
+            return False
+        row_id, data, _ = current
+        try:
+            changed = transform(data)
+        except (ValueError, IndexError) as error:
+            self.notify(str(error), severity="warning")
+            return False
+        if changed is not data:
+            self.apply({row_id: changed}, label)
+        return True
+
+    def action_toggle_weight(self) -> None:
+        """Toggle the selected assistant turn between trained and weight 0."""
+        current = self._current_turn()
+        if current is None:
+            return
+        _, _, turn = current
+        if self.detail.role_of(turn) != "assistant":
+            self.notify(
+                "weight applies to assistant turns: select one with ] and [",
+                severity="warning",
+            )
+            return
+        self._edit_turn_data(lambda d: edits.toggle_weight(d, turn), "toggle weight")
+
+    def action_zero_weights(self) -> None:
+        """Weight 0 on all assistant turns but the last, in marked or shown examples."""
+        targets = list(self.table.marked) or list(self.table.rows)
+        scope = "marked" if self.table.marked else "shown"
+        if not targets:
+            return
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self._zero_weights(targets)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Set weight 0 on every assistant turn except the last one, in "
+                f"{len(targets):,} {scope} examples? (u undoes it)",
+                title="Train only on the last answer",
+            ),
+            confirmed,
+        )
+
+    def _zero_weights(self, targets: list[int]) -> None:
+        changes: dict[int, dict[str, Any]] = {}
+        for row_id in targets:
+            data = self.dataset.record(row_id).data
+            if data is None:
+                continue
+            changed = edits.zero_weights_except_last(data)
+            if changed is not data:
+                changes[row_id] = changed
+        if not changes:
+            self.notify("nothing to change: no example has an earlier assistant turn")
+            return
+        self.apply(changes, f"weight 0 except last ({len(changes):,} examples)")
+        self.notify(f"weight 0 set in {len(changes):,} examples (u undoes)")
+
+    def action_edit_turn(self) -> None:
+        """Edit the selected turn (its text, or its JSON when not plain text)."""
+        current = self._current()
+        if current is None:
+            return
+        row_id, record = current
+        messages = edits.messages_of(record.data)
+        if record.data is None or not messages:
+            self.action_raw_edit()
+            return
+        turn = min(self.detail.selected_turn, len(messages) - 1)
+        message = messages[turn]
+        if (
+            isinstance(message, dict)
+            and isinstance(message.get("content", ""), str)
+            and not (message.get("tool_calls") or message.get("function_call"))
+        ):
+            role = message.get("role", "?")
+
+            def done(text: str | None) -> None:
+                if text is not None and text != message.get("content"):
+                    data = self.dataset.record(row_id).data
+                    assert data is not None
+                    self.apply(
+                        {row_id: edits.set_content(data, turn, text)}, "edit turn"
+                    )
+
+            self.app.push_screen(
+                EditTurnDialog(
+                    str(message.get("content") or ""),
+                    title=f"Edit turn {turn + 1} ({role}), line {record.line or 'new'}",
+                ),
+                done,
+            )
+            return
+
+        def done_json(text: str | None) -> None:
+            if text is None:
+                return
+            value = json.loads(text)
+            data = self.dataset.record(row_id).data
+            assert data is not None
+            self.apply({row_id: edits.replace_message(data, turn, value)}, "edit turn")
+
+        self.app.push_screen(
+            EditTurnDialog(
+                json.dumps(message, ensure_ascii=False, indent=2),
+                title=f"Edit turn {turn + 1} as JSON",
+                check=_json_object_problem,
+            ),
+            done_json,
+        )
+
+    def action_raw_edit(self) -> None:
+        """Edit the whole line as raw JSON (repairs lines that do not parse)."""
+        current = self._current()
+        if current is None:
+            return
+        row_id, record = current
+
+        def done(text: str | None) -> None:
+            if text is None or text == record.text():
+                return
+            self.dataset.set_raw(row_id, text)
+            self.after_edit({row_id}, structural=False)
+            self.notify(f"line {record.line or 'new'} updated (u undoes)")
+
+        self.app.push_screen(RawLineDialog(record.text()), done)
+
+    def action_change_role(self) -> None:
+        """Change the selected turn's role."""
+        current = self._current_turn()
+        if current is None:
+            return
+        _, _, turn = current
+        role = self.detail.role_of(turn)
+
+        def done(choice: str | None) -> None:
+            if choice is not None and choice != role:
+                self._edit_turn_data(
+                    lambda d: edits.set_role(d, turn, choice), "change role"
+                )
+
+        self.app.push_screen(
+            ChoiceDialog(
+                f"Role of turn {turn + 1}",
+                [(r, r) for r in edits.ROLES],
+                current=role,
+            ),
+            done,
+        )
+
+    def action_add_turn(self) -> None:
+        """Add a turn after the selected one, then edit it."""
+        current = self._current()
+        if current is None:
+            return
+        row_id, record = current
+        messages = edits.messages_of(record.data)
+        if messages is None:
+            self.notify(
+                "this line has no turns: E edits it as raw JSON", severity="warning"
+            )
+            return
+        position = min(self.detail.selected_turn + 1, len(messages)) if messages else 0
+        previous = self.detail.role_of(position - 1)
+        suggested = "assistant" if previous in ("user", "tool") else "user"
+
+        def done(role: str | None) -> None:
+            if role is None:
+                return
+            data = self.dataset.record(row_id).data
+            assert data is not None
+            changed = edits.insert_message(
+                data, position, {"role": role, "content": ""}
+            )
+            self.apply({row_id: changed}, "add turn")
+            self._show_detail(selected=position)
+            self.action_edit_turn()
+
+        self.app.push_screen(
+            ChoiceDialog(
+                "Role of the new turn", [(r, r) for r in edits.ROLES], current=suggested
+            ),
+            done,
+        )
+
+    def action_delete_turn(self) -> None:
+        """Delete the selected turn."""
+        current = self._current_turn()
+        if current is None:
+            return
+        _, _, turn = current
+        if self._edit_turn_data(lambda d: edits.delete_message(d, turn), "delete turn"):
+            self.notify(f"turn {turn + 1} deleted (u undoes)")
+
+    def action_add_example(self) -> None:
+        """Insert a blank example after the selected one and edit its first turn."""
+        row_id = self.table.row_id
+        position = 0 if row_id is None else self.dataset.position_of(row_id) + 1
+        new_id = self.dataset.insert(position, edits.new_example())
+        self.after_edit({new_id}, structural=True)
+        self.jump_to(new_id, 0)
+        self.action_edit_turn()
+
+    def action_delete_example(self) -> None:
+        """Delete the marked examples, or the selected one."""
+        marked = [r for r in self.table.rows if r in self.table.marked]
+        targets = marked or (
+            [self.table.row_id] if self.table.row_id is not None else []
+        )
+        if not targets:
+            return
+        label = (
+            f"delete {len(targets):,} examples"
+            if len(targets) > 1
+            else "delete example"
+        )
+        self.dataset.delete(targets, label)
+        self.table.marked.difference_update(targets)
+        index = self.table.cursor
+        self.after_edit((), structural=True)
+        self.table.move_cursor(index, force=True)
+        self.notify(f"{label.replace('delete', 'deleted')} (u undoes)")
+
+    def action_duplicate_example(self) -> None:
+        """Insert a copy of the selected example after it."""
+        current = self._current()
+        if current is None:
+            return
+        new_id = self.dataset.duplicate(current[0])
+        self.after_edit({new_id}, structural=True)
+        self.jump_to(new_id)
+        self.notify("example duplicated (u undoes)")
+
+    def action_undo(self) -> None:
+        """Undo the last change."""
+        edit = self.dataset.undo()
+        if edit is None:
+            self.notify("nothing to undo")
+            return
+        rows, structural = _edit_rows(edit)
+        self.after_edit(rows, structural=structural)
+        self.notify(f"undone: {edit.label}")
+
+    def action_redo(self) -> None:
+        """Redo the last undone change."""
+        edit = self.dataset.redo()
+        if edit is None:
+            self.notify("nothing to redo")
+            return
+        rows, structural = _edit_rows(edit)
+        self.after_edit(rows, structural=structural)
+        self.notify(f"redone: {edit.label}")
+
+    # ------------------------------------------------------------------ saving
+    def action_save(self) -> None:
+        """Save atomically; if the file changed on disk, offer overwrite or save-as."""
+        self.save()
+
+    def save(
+        self, *, force: bool = False, then: Callable[[], None] | None = None
+    ) -> None:
+        """Save (asking what to do if the file changed on disk), then run `then`."""
+        try:
+            path = self.dataset.save(force=force)
+        except FileChangedError:
+
+            def choose(choice: str | None) -> None:
+                if choice == "overwrite":
+                    self.save(force=True, then=then)
+                elif choice == "save_as":
+                    self.action_save_as(then=then)
+
+            self.app.push_screen(
+                ChoiceDialog(
+                    f"{self.dataset.path} changed on disk since it was opened.",
+                    [
+                        ("save_as", "Save as another file…"),
+                        ("overwrite", "Overwrite it (lose the changes made on disk)"),
+                        ("cancel", "Cancel"),
+                    ],
+                    current="save_as",
+                ),
+                choose,
+            )
+            return
+        except FtuiError as error:
+            self.notify(str(error), title="Not saved", severity="error")
+            return
+        self._update_title()
+        self.notify(f"saved {len(self.dataset):,} lines to {path}", title="Saved")
+        if then is not None:
+            then()
+
+    def action_save_as(self, then: Callable[[], None] | None = None) -> None:
+        """Write the dataset to another file."""
+        default = str(self.dataset.path) if self.dataset.path else "data.jsonl"
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            target = Path(value).expanduser()
+            self._save_as(target, force=False, then=then)
+
+        self.app.push_screen(
+            TextPromptDialog(
+                "Save as", value=default, hint="enter saves · escape cancels"
+            ),
+            chosen,
+        )
+
+    def _save_as(
+        self, target: Path, *, force: bool, then: Callable[[], None] | None
+    ) -> None:
+        try:
+            same = (
+                self.dataset.path is not None
+                and target.resolve() == self.dataset.path.resolve()
+            )
+            path = self.dataset.save(target, force=force or same)
+        except OutputExistsError:
+
+            def confirm(answer: bool | None) -> None:
+                if answer:
+                    self._save_as(target, force=True, then=then)
+
+            self.app.push_screen(
+                ConfirmDialog(f"{target} exists. Overwrite it?", title="Save as"),
+                confirm,
+            )
+            return
+        except FtuiError as error:
+            self.notify(str(error), title="Not saved", severity="error")
+            return
+        self._update_title()
+        self.notify(f"saved {len(self.dataset):,} lines to {path}", title="Saved")
+        if then is not None:
+            then()
+
+    # ------------------------------------------------------------------ export
+    def action_export(self) -> None:
+        """Split into train/validation files (export dialog); written in a worker."""
+        try:
+            from ftui.tui.screens.export import ExportDialog
+        except ImportError:
+            self.notify("export: not available yet", severity="warning")
+            return
+        self.app.push_screen(
+            ExportDialog(self.dataset, self.dedup_report), self._export
+        )
+
+    def _export(self, request: Any) -> None:
+        if request is None:
+            return
+        self._write_split(request)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _write_split(self, request: Any) -> None:
+        from ftui.core.split import write_split
+
+        try:
+            result = request.result if hasattr(request, "result") else None
+            if result is None:
+                from ftui.core.split import split_dataset
+
+                result = split_dataset(
+                    self.dataset,
+                    validation_fraction=request.validation_fraction,
+                    seed=request.seed,
+                    dedup=self.dedup_report,
+                )
+            train, valid = write_split(
+                result,
+                request.train_path,
+                request.valid_path,
+                overwrite=getattr(request, "overwrite", False),
+            )
+        except FtuiError as error:
+            self.app.call_from_thread(
+                self.notify, str(error), title="Export failed", severity="error"
+            )
+            return
+        summary = result.summary() if hasattr(result, "summary") else ""
+        self.app.call_from_thread(
+            self.notify, f"wrote {train} and {valid}. {summary}", title="Exported"
+        )
+
+    # ------------------------------------------------------------------ view actions
+    def action_search(self) -> None:
+        """Ask for a search text."""
+
+        def done(value: str | None) -> None:
+            if value is not None:
+                self.run_search(value)
+
+        self.app.push_screen(
+            TextPromptDialog(
+                "Search all turns (fuzzy)",
+                value=self.search_query,
+                placeholder="words to find; empty clears the search",
+            ),
+            done,
+        )
+
+    def action_filter(self) -> None:
+        """Choose a status filter."""
+
+        def done(choice: str | None) -> None:
+            if choice is not None:
+                self.set_filter(choice)
+
+        self.app.push_screen(
+            ChoiceDialog("Show", list(FILTERS), current=self.spec.filter), done
+        )
+
+    def action_sort(self) -> None:
+        """Choose the sort column (choosing the current one reverses it)."""
+
+        def done(choice: str | None) -> None:
+            if choice is not None:
+                self._sort_by(choice)
+
+        options = list(SORTS)
+        if self.spec.search is not None:
+            options.insert(0, ("relevance", "search relevance"))
+        self.app.push_screen(
+            ChoiceDialog("Sort by", options, current=self.spec.sort), done
+        )
+
+    def action_goto_line(self) -> None:
+        """Ask for a line number and jump to it."""
+
+        def check(value: str) -> str | None:
+            return None if value.strip().isdigit() else "type a line number"
+
+        def done(value: str | None) -> None:
+            if value:
+                self.goto_line(int(value.strip()))
+
+        self.app.push_screen(TextPromptDialog("Go to line", check=check), done)
+
+    def _step_problem(self, step: int) -> None:
+        rows = self.table.rows
+        if not rows:
+            return
+        problems = self.error_rows | self.warning_rows
+        start = self.table.cursor
+        for offset in range(1, len(rows) + 1):
+            index = (start + step * offset) % len(rows)
+            row_id = rows[index]
+            if row_id in problems or self.dataset.record(row_id).error is not None:
+                self.table.move_cursor(index)
+                return
+        self.notify("no errors or warnings in the shown examples")
+
+    def action_next_problem(self) -> None:
+        """Select the next row with an error or warning."""
+        self._step_problem(1)
+
+    def action_previous_problem(self) -> None:
+        """Select the previous row with an error or warning."""
+        self._step_problem(-1)
+
+    def action_next_turn(self) -> None:
+        """Select the next turn of the example."""
+        self.detail.action_next_turn()
+
+    def action_previous_turn(self) -> None:
+        """Select the previous turn of the example."""
+        self.detail.action_previous_turn()
+
+    def action_show_panel(self, tab: str) -> None:
+        """Open a side panel (on narrow terminals it replaces the detail pane)."""
+        side = self.query_one("#side", TabbedContent)
+        side.active = tab
+        self.add_class("-side-open")
+        pane = side.get_pane(tab)
+        focusable = [w for w in pane.query("*") if w.focusable]
+        if focusable:
+            focusable[0].focus()
+
+    def action_back(self) -> None:
+        """Return to the table; from the table, clear the search and filter."""
+        if self.has_class("-side-open") or self.focused is not self.table:
+            self.remove_class("-side-open")
+            self.table.focus()
+            return
+        if not self.spec.is_plain:
+            self.spec = ViewSpec()
+            self.search_query = ""
+            self.rebuild_view()
+            self.notify("showing all examples")
+
+    def action_help(self) -> None:
+        """Show every key and the status marks."""
+        from ftui.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    # ------------------------------------------------------------------ panels
+    def _on_issue_selected(self, issue: Any) -> None:
+        if issue.row_id is None:
+            self.notify(issue.message)
+            return
+        self.jump_to(issue.row_id, issue.message_index)
+        if self.has_class("-narrow"):
+            self.remove_class("-side-open")
+            self.table.focus()
+
+    def on_issue_list_issue_selected(self, message: Any) -> None:
+        """An issue was picked in the issues panel: show its example and turn."""
+        self._on_issue_selected(message.issue)
+
+    def on_duplicates_panel_jump_requested(self, message: Any) -> None:
+        """Show a duplicate cluster member."""
+        self.jump_to(message.row_id)
+        if self.has_class("-narrow"):
+            self.remove_class("-side-open")
+            self.table.focus()
+
+    def on_duplicates_panel_drop_requested(self, message: Any) -> None:
+        """Delete duplicate rows (one undoable step)."""
+        rows = tuple(message.row_ids)
+        if not rows:
+            return
+        self.dataset.delete(rows, message.label)
+        self.after_edit((), structural=True)
+        self.notify(f"{message.label} (u undoes)")
+
+    def on_cost_panel_settings_changed(self, message: Any) -> None:
+        """Recompute the estimate; recount tokens if the tokenizer changes."""
+        self.epochs, self.provider, self.tier = (
+            message.epochs,
+            message.provider,
+            message.tier,
+        )
+        if message.model and message.model != self.model_name:
+            try:
+                from ftui.core.model_table import load_model_table
+
+                info = load_model_table().lookup(message.model)
+            except FtuiError as error:
+                self.notify(str(error), severity="error")
+                return
+            old = self.model_info
+            self.model_info, self.model_name = info, info.id
+            if old is None or old.encoding != info.encoding:
+                self.tokens = {}
+                self._stamp = {}
+                self.counter = None
+                self.table.refresh_rows()
+                self.start_token_count()
+                return
+            self.table.refresh_rows()
+        self._schedule_cost()
+
+    # ------------------------------------------------------------------ status
+    def _schedule_cost(self) -> None:
+        if not self._cost_pending:
+            self._cost_pending = True
+            self.set_timer(0.05, self._update_cost)
+
+    def _update_cost(self) -> None:
+        self._cost_pending = False
+        if not self.tokens:
+            self._update_status()
+            return
+        totals: list[int] = []
+        trained = 0
+        tokens = self.tokens
+        errors = self.error_rows
+        for row_id in self.dataset.row_ids:
+            counts = tokens.get(row_id)
+            if counts is not None and row_id not in errors:
+                totals.append(counts.total)
+                trained += counts.trained
+        self.trained_total = trained
+        self.cost_estimate = None
+        if self.model_info is not None:
+            try:
+                from ftui.core.cost import estimate_cost
+
+                self.cost_estimate = estimate_cost(
+                    totals,
+                    self.model_info,
+                    epochs=self.epochs,  # type: ignore[arg-type]
+                    provider=self.provider,
+                    tier=self.tier,
+                )
+            except ImportError:
+                self.unavailable["cost"] = "not available"
+            except FtuiError as error:
+                self.notify(str(error), title="Cost", severity="error")
+        panel = self._panel("cost-panel")
+        if (
+            self.cost_estimate is not None
+            and panel is not None
+            and hasattr(panel, "show")
+        ):
+            panel.show(self.cost_estimate, totals, self.tokens_exact, trained=trained)
+        self._update_status()
+
+    def _update_title(self) -> None:
+        dataset = self.dataset
+        name = str(dataset.path) if dataset.path else "(new file)"
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("ftui curate  ", style="bold")
+        text.append(clean_line(name))
+        if dataset.modified:
+            text.append("  ● modified", style="bold")
+        view = []
+        if self.spec.filter != "all":
+            view.append(f"filter: {_FILTER_LABELS[self.spec.filter]}")
+        if self.spec.search is not None:
+            view.append(f"search: {clean_line(self.search_query)}")
+        if self.spec.sort not in ("line", "relevance") or self.spec.reverse:
+            view.append(f"sort: {self.spec.sort}{' ▼' if self.spec.reverse else ''}")
+        if view:
+            shown = len(self.table.rows) if self.is_mounted else 0
+            text.append(f"  [{' · '.join(view)} — {shown:,} of {len(dataset):,}]")
+        with suppress(Exception):  # not composed yet
+            self.query_one("#title-bar", Static).update(text)
+
+    def status_text(self) -> tuple[str, str]:
+        """The two halves of the status line (also used by tests)."""
+        left: list[str] = [f"{len(self.dataset):,} lines"]
+        if self.validation_report is not None:
+            left.append(f"{len(self.error_rows):,} err")
+            left.append(f"{len(self.warning_rows):,} warn")
+        if self.dedup_report is not None:
+            dups = len(self.dedup_report.exact_groups) + len(
+                self.dedup_report.near_groups
+            )
+            left.append(f"{dups:,} dup groups")
+        if self.tokens:
+            total = sum(t.total for t in self.tokens.values())
+            approx = "" if self.tokens_exact else "~"
+            left.append(
+                f"{approx}{_short(total)} tok ({_short(self.trained_total)} trained)"
+            )
+        estimate = self.cost_estimate
+        if estimate is not None and estimate.cost_usd is not None:
+            left.append(f"${estimate.cost_usd:,.2f} ({estimate.epochs} ep)")
+        right: list[str] = []
+        for job, (done, total) in self.progress.items():
+            if total:
+                right.append(f"{job} {100 * done // max(total, 1)}%")
+            else:
+                right.append(f"{job}…")
+        for job, why in self.unavailable.items():
+            if why != "off":
+                right.append(f"{job}: {why}")
+        if not right:
+            right.append("ready" if self.analyse else "analysis off")
+        return " · ".join(left), " · ".join(right)
+
+    def _update_status(self) -> None:
+        if not self.is_mounted:
+            return
+        left, right = self.status_text()
+        try:
+            self.query_one("#status-left", Static).update(Text(left, no_wrap=True))
+            self.query_one("#status-right", Static).update(Text(right, no_wrap=True))
+        except Exception:
+            pass
+
+    # ------------------------------------------------------------------ palette
+    def commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
+        """Every screen action for the command palette: (title, help, callback)."""
+        for spec in KEYS:
+            action = spec.action
+            key = spec.key.split(",")[0]
+            key_name = {
+                "colon": ":",
+                "right_square_bracket": "]",
+                "left_square_bracket": "[",
+                "equals_sign": "=",
+                "dollar_sign": "$",
+                "question_mark": "?",
+            }.get(key, key)
+            yield (
+                spec.title,
+                f"{spec.help} ({key_name})",
+                partial(self.run_action, action),
+            )
+        for name, label in FILTERS:
+            yield (
+                f"Filter: {label}",
+                "show only these examples",
+                partial(self.set_filter, name),
+            )
+        for name, label in SORTS:
+            yield (f"Sort by {label}", "sort the table", partial(self._sort_by, name))
+
+
+def _short(value: int) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if value >= 10_000:
+        return f"{value / 1000:.0f}k"
+    return f"{value:,}"
+
+
+def _json_object_problem(text: str) -> str | None:
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        return f"not valid JSON: {error}"
+    if not isinstance(value, dict):
+        return "a turn must be a JSON object"
+    return None
