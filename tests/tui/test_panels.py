@@ -375,21 +375,24 @@ class TestCostPanel:
             panel.show(estimate, totals, exact=False, trained=200)
             await pilot.pause()
             figures = str(panel.query_one("#cost-figures").render())
-            assert "4 " in figures and "over the 65,536-token context: 1" in figures
+            assert "Examples  4 " in figures
+            assert "over the 65,536-token context: 1" in figures
             assert "estimated tokens" in figures
             if estimate.price_uncertain:
                 assert "(uncertain price)" in figures
             assert "200 trained" in figures
             assert f"{estimate.billed_tokens:,} tokens" in figures
-            assert "/day" in figures and "/month" in figures
+            assert "/day" in figures
+            assert "/month" in figures
             histogram = str(panel.query_one(TokenHistogram).render())
             assert "over limit" in histogram
 
     def test_histogram_bins_cover_every_example(self) -> None:
-        totals = list(range(100, 1100)) + [50_000, 90_000]
+        totals = [*range(100, 1100), 50_000, 90_000]
         bins = histogram_bins(totals, limit=65_536)
         assert sum(b.count for b in bins) == len(totals)
-        assert bins[-1].over_limit and bins[-1].count == 1
+        assert bins[-1].over_limit
+        assert bins[-1].count == 1
         assert bins[-2].label.startswith(">= ")  # the long tail is folded
         assert len(bins) <= 12
         assert histogram_bins([]) == []
@@ -441,7 +444,8 @@ class TestExportDialog:
             await pilot.press("enter")
             await pilot.pause()
         assert len(app.results) == 1
-        assert app.results[0] is not None and app.results[0].overwrite
+        assert app.results[0] is not None
+        assert app.results[0].overwrite
 
     async def test_invalid_values_and_cancel(self, dataset_path: Path) -> None:
         app = ExportApp(dataset_path)

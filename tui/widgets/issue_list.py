@@ -89,6 +89,10 @@ class IssueRows(VirtualList):
             )
         return text
 
+    def cursor_moved(self, index: int) -> None:
+        """Show the highlighted issue in full below the list."""
+        self._owner.describe(self.issues[index] if index >= 0 else None)
+
     def row_selected(self, index: int) -> None:
         """Tell the owner which issue was picked."""
         self._owner.post_message(
@@ -121,6 +125,12 @@ class IssueList(Vertical):
             padding: 0 1;
             background: $panel;
             color: $text-muted;
+        }
+        & > #issue-detail {
+            height: auto;
+            max-height: 4;
+            padding: 0 1;
+            background: $panel;
         }
     }
     """
@@ -160,6 +170,7 @@ class IssueList(Vertical):
         """A one-line summary above the rows."""
         yield Static("Validation not run yet", id="issue-summary", markup=False)
         yield self._rows
+        yield Static(id="issue-detail", markup=False)
 
     @property
     def rows(self) -> VirtualList:
@@ -186,6 +197,20 @@ class IssueList(Vertical):
         """
         self._report = report
         self._refilter()
+
+    def describe(self, issue: Issue | None) -> None:
+        """Show one issue's full message under the list (messages are long)."""
+        detail = self.query_one("#issue-detail", Static)
+        if issue is None:
+            detail.update("")
+            return
+        where = f"line {issue.line}" if issue.line is not None else "file"
+        if issue.path:
+            where += f", {issue.path}"
+        text = Text(end="")
+        text.append(f"{where}: ", style="bold")
+        text.append_text(safe_text(issue.message))
+        detail.update(text)
 
     def on_mount(self) -> None:
         """Apply a report given before the widget was mounted."""

@@ -89,6 +89,9 @@ class VirtualList(ScrollView, can_focus=True):
     def row_selected(self, index: int) -> None:
         """Called on enter or click on row `index` (subclasses override)."""
 
+    def cursor_moved(self, index: int) -> None:
+        """Called when the cursor moves to row `index`, -1 when empty (optional)."""
+
     def set_row_count(self, count: int, *, cursor: int | None = None) -> None:
         """Replace the rows: clears the render cache and clamps the cursor.
 
@@ -157,6 +160,7 @@ class VirtualList(ScrollView, can_focus=True):
             )
         self._cache.clear()
         self.refresh()
+        self.cursor_moved(new)
 
     # ------------------------------------------------------------------ input
     def _move(self, delta: int) -> None:
