@@ -587,12 +587,12 @@ def count_dataset(
             break
         keys = [line_key(raw) for _, raw, _ in chunk]
         hits = store.get_many(exact_key, keys) if store is not None else {}
-        result.cached_rows += len(hits)
         plans: list[tuple[int, bytes, _Plan]] = []
         not_examples: list[tuple[bytes, CachedCounts]] = []
         for (row_id, raw, record), key in zip(chunk, keys, strict=True):
             hit = hits.get(key)
             if hit is not None:
+                result.cached_rows += 1
                 if hit[0] == _NOT_EXAMPLE:
                     result.skipped_rows.append(row_id)
                 else:
