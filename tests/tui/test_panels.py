@@ -166,7 +166,7 @@ class TestIssueList:
             line = panel.rows.render_line(1)  # not the cursor row (that one is bold)
             assert "[bold]x[/]" in line.text
             assert "\x1b" not in line.text
-            assert "\\x1b[31mred" in line.text
+            assert "␛[31mred" in line.text
             message = [seg for seg in line if "x[/]" in seg.text]
             assert message
             assert not any(seg.style and seg.style.bold for seg in message)

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ftui.core.example_edits import content_text
-from ftui.tui.widgets.safe_text import printable
+from ftui.tui.plain import clean
 
 if TYPE_CHECKING:
     from ftui.core.dataset import Dataset
@@ -297,7 +297,7 @@ class CompareScreen(ModalScreen[tuple[int, ...] | None]):
             members.append(f" {label} ", style=style)
         self.query_one("#compare-members", Static).update(members)
         texts = [
-            printable(example_document(self.dataset.record(self.row_ids[i])))
+            clean(example_document(self.dataset.record(self.row_ids[i])))
             for i in self.shown
         ]
         spans = diff_texts(texts[0], texts[1])

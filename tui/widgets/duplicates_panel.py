@@ -14,8 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ftui.core.example_edits import first_user_text
+from ftui.tui.plain import clean_line
 from ftui.tui.screens.compare import CompareScreen
-from ftui.tui.widgets.safe_text import safe_text
 from ftui.tui.widgets.virtual_list import VirtualList
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ class DuplicateRows(VirtualList):
             text.append("keep ", dim)
         else:
             text.append("copy ", dim)
-        text.append_text(safe_text(self._owner.preview(row_id), single_line=True))
+        text.append(clean_line(self._owner.preview(row_id)))
         return text
 
     def row_selected(self, index: int) -> None:
@@ -188,7 +188,7 @@ class DropDuplicatesDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """The question and three buttons."""
         with Vertical() as box:
-            box.border_title = "Drop duplicates (undo with ctrl+z)"
+            box.border_title = "Drop duplicates (undoable)"
             yield Static(f"[g] {self.group_text}\n[a] {self.all_text}", markup=False)
             with Horizontal():
                 yield Button(

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from ftui.tui.widgets.safe_text import safe_text
+from ftui.tui.plain import clean, clean_line
 from ftui.tui.widgets.virtual_list import VirtualList
 
 if TYPE_CHECKING:
@@ -77,15 +77,12 @@ class IssueRows(VirtualList):
             self.get_component_rich_style(f"issue-list--{severity}", partial=True),
         )
         text.append(f"{issue.code:<{self._code_width}} ")
-        text.append_text(safe_text(issue.message, single_line=True))
+        text.append(clean_line(issue.message))
         if issue.path:
             text.append(" ")
-            text.append_text(
-                safe_text(
-                    issue.path,
-                    self.get_component_rich_style("issue-list--dim", partial=True),
-                    single_line=True,
-                )
+            text.append(
+                clean_line(issue.path),
+                self.get_component_rich_style("issue-list--dim", partial=True),
             )
         return text
 
@@ -209,7 +206,7 @@ class IssueList(Vertical):
             where += f", {issue.path}"
         text = Text(end="")
         text.append(f"{where}: ", style="bold")
-        text.append_text(safe_text(issue.message))
+        text.append(clean(issue.message))
         detail.update(text)
 
     def on_mount(self) -> None:
