@@ -141,7 +141,7 @@ def _messages_text(messages: Any, scope: Scope) -> list[str]:
     return turns
 
 
-def scope_text(record: Record, scope: Scope = "all") -> str:
+def scope_text(record: Record, scope: Scope = "all", *, casefold: bool = True) -> str:
     """The normalized text near-duplicate detection compares for one line.
 
     Chat and RFT rows: the non-system turns of `messages` in the scope. DPO
@@ -154,10 +154,12 @@ def scope_text(record: Record, scope: Scope = "all") -> str:
     Args:
         record: A line.
         scope: `"all"` (every non-system turn), `"user"` or `"assistant"`.
+        casefold: Case-fold the text (what is compared); false gives the text
+            to show.
 
     Returns:
-        Case-folded, whitespace-collapsed turns joined by newlines; empty when
-        there is nothing to compare.
+        Whitespace-collapsed (and case-folded) turns joined by newlines; empty
+        when there is nothing to compare.
     """
     data = record.data
     if data is None:
@@ -185,7 +187,8 @@ def scope_text(record: Record, scope: Scope = "all") -> str:
                 turns.append(_collapse(value))
     else:
         return ""
-    return "\n".join(turns).casefold()
+    text = "\n".join(turns)
+    return text.casefold() if casefold else text
 
 
 def printable(text: str) -> str:
@@ -202,7 +205,7 @@ def printable(text: str) -> str:
     out = []
     for char in text:
         if char == "\n":
-            out.append(" ⏎ ")
+            out.append("⏎")
         elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
             code = ord(char)
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
@@ -237,7 +240,8 @@ def diff_preview(
     """
     import difflib  # only the CLI and UI show previews
 
-    a, b = old.split(" "), new.split(" ")
+    a = old.replace("\n", " \n ").split(" ")
+    b = new.replace("\n", " \n ").split(" ")
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     changes = [op for op in matcher.get_opcodes() if op[0] != "equal"]
     lines = []
@@ -250,5 +254,6 @@ def diff_preview(
             parts.append(f"{{+{_clip(b[j1:j2], width)}+}}")
         lines.append(printable(" ".join(p for p in parts if p)))
     if len(changes) > max_changes:
-        lines.append(f"({len(changes) - max_changes} more changes)")
+        more = len(changes) - max_changes
+        lines.append(f"({more} more change{'s' if more > 1 else ''})")
     return lines
