@@ -161,7 +161,9 @@ async def test_retries_resend_the_same_key_until_accepted() -> None:
     async with _mock_service(handler) as service:
         job = await service.create_job(JobRequest(model=MODEL, training_file="file-1"))
     assert job.id == "ftjob-9"
-    assert len(keys) == 3 and len(set(keys)) == 1 and keys[0]
+    assert len(keys) == 3
+    assert len(set(keys)) == 1
+    assert keys[0]
 
 
 async def test_a_refusal_is_not_retried() -> None:
@@ -203,4 +205,5 @@ async def test_metadata_rejected_by_an_old_api_version_is_dropped() -> None:
     async with _mock_service(handler) as service:
         job = await service.create_job(JobRequest(model=MODEL, training_file="f"))
     assert job.id == "ftjob-1"
-    assert len(bodies) == 2 and "metadata" not in bodies[1]
+    assert len(bodies) == 2
+    assert "metadata" not in bodies[1]

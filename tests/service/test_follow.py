@@ -10,7 +10,12 @@ import httpx2
 import pytest
 from openai import AsyncOpenAI
 
-from ftui.core.service import FineTuningService, ServiceAuthError, follow_job
+from ftui.core.service import (
+    FineTuningService,
+    ServiceAuthError,
+    ServiceUnavailableError,
+    follow_job,
+)
 from ftui.core.service.retry import Backoff
 
 
@@ -149,15 +154,19 @@ async def test_429_retry_after_is_honoured_and_shown_as_reconnecting() -> None:
     states = [u.state for u in updates]
     assert states == ["reconnecting", "ok", "reconnecting", "reconnecting", "ok"]
     first = updates[0]
-    assert first.retry_in == 7.0 and "429" in (first.error or "")
-    assert updates[2].retry_in == 2.0 and "503" in (updates[2].error or "")
-    assert updates[3].retry_in == 4.0 and updates[3].attempt == 2  # doubled
+    assert first.retry_in == 7.0
+    assert "429" in (first.error or "")
+    assert updates[2].retry_in == 2.0
+    assert "503" in (updates[2].error or "")
+    assert updates[3].retry_in == 4.0
+    assert updates[3].attempt == 2
     assert "connect" in (updates[3].error or "")
     assert updates[3].job is not None  # the last good snapshot is kept
     assert time.sleeps[0] == 7.0
     ids = [e.id for u in updates for e in u.events]
     assert len(ids) == len(set(ids))
-    assert updates[-1].job is not None and updates[-1].job.status == "succeeded"
+    assert updates[-1].job is not None
+    assert updates[-1].job.status == "succeeded"
 
 
 async def test_resume_skips_events_already_seen() -> None:
@@ -191,13 +200,17 @@ async def test_a_refused_key_is_raised_not_retried() -> None:
 
 async def test_max_failures_gives_up() -> None:
     script = Script(["running"], {n: _error(500) for n in range(1, 50)})
-    updates = []
+    updates: list[Any] = []
+
+    async def collect(service: FineTuningService) -> None:
+        async for u in follow_job(
+            service, "ftjob-1", max_failures=3, sleep=FakeTime().sleep
+        ):
+            updates.append(u)
+
     async with _service(script) as service:
-        with pytest.raises(Exception, match="500"):
-            async for u in follow_job(
-                service, "ftjob-1", max_failures=3, sleep=FakeTime().sleep
-            ):
-                updates.append(u)
+        with pytest.raises(ServiceUnavailableError, match="500"):
+            await collect(service)
     assert [u.state for u in updates] == ["reconnecting"] * 3
 
 

@@ -44,6 +44,8 @@ async def test_upload_reports_progress_and_waits_until_processed(
     service: FineTuningService, train_file: Path
 ) -> None:
     seen: list[tuple[int, int]] = []
+    content = train_file.read_bytes()  # noqa: ASYNC240 - a tiny fixture file
+    size = len(content)
     info = await service.upload_file(
         train_file, progress=lambda a, b: seen.append((a, b)), poll_interval=0.01
     )
@@ -51,11 +53,11 @@ async def test_upload_reports_progress_and_waits_until_processed(
     assert info.status == "processed"
     assert info.purpose == "fine-tune"
     assert info.filename == "train.jsonl"
-    size = train_file.stat().st_size
-    assert seen and seen[-1] == (size, size)
+    assert seen
+    assert seen[-1] == (size, size)
     assert (await service.retrieve_file(info.id)).id == info.id
     assert info.id in [f.id for f in await service.list_files()]
-    assert await service.download_file(info.id) == train_file.read_bytes()
+    assert await service.download_file(info.id) == content
 
 
 async def test_upload_refuses_a_file_with_validation_errors(
@@ -110,7 +112,8 @@ async def test_create_job_sends_method_hyperparameters_and_suffix(
     assert not job.status.is_terminal
     fetched = await service.retrieve_job(job.id)
     assert fetched.id == job.id
-    assert fetched.metadata and "ftui_submit_id" in fetched.metadata
+    assert fetched.metadata
+    assert "ftui_submit_id" in fetched.metadata
 
 
 async def test_list_jobs_follows_every_page(
@@ -141,8 +144,10 @@ async def test_follow_events_checkpoints_results_and_metrics(
         u async for u in follow_job(service, job.id, interval=0.01, sleep=SleepLog())
     ]
     final = updates[-1].job
-    assert final is not None and final.status is JobStatus.SUCCEEDED
-    assert final.fine_tuned_model and ".ft-" in final.fine_tuned_model
+    assert final is not None
+    assert final.status is JobStatus.SUCCEEDED
+    assert final.fine_tuned_model
+    assert ".ft-" in final.fine_tuned_model
     followed = [e for u in updates for e in u.events]
     assert len({e.id for e in followed}) == len(followed)
 
@@ -161,13 +166,15 @@ async def test_follow_events_checkpoints_results_and_metrics(
     assert all(c.fine_tuning_job_id == job.id for c in checkpoints)
 
     results = await service.download_results(final)
-    assert results and results[0].step == 1
+    assert results
+    assert results[0].step == 1
     assert all(p.train_loss is not None for p in results)
     assert any(p.valid_loss is not None for p in results)
 
     detail = await service.get_job_detail(job.id, last_events=5)
     series = detail.metrics
-    assert "results" in series.sources and "events" in series.sources
+    assert "results" in series.sources
+    assert "events" in series.sources
     assert [p.step for p in series.points] == sorted({p.step for p in series.points})
     assert series.points[-1].step == max(c.step_number for c in checkpoints)
     assert len(series.column("train_loss")) == len(series.points)
@@ -205,7 +212,8 @@ async def test_failed_job_reports_its_error(
 ) -> None:
     final = await _trained_job(service, train_file, method="dpo")
     assert final.status is JobStatus.FAILED
-    assert final.error is not None and final.error.message
+    assert final.error is not None
+    assert final.error.message
 
 
 async def test_unknown_ids_are_not_found(service: FineTuningService) -> None:
@@ -225,11 +233,13 @@ async def test_chat_streams_chunks_then_a_result(
     chunks = [i for i in items if isinstance(i, ChatChunk)]
     result = items[-1]
     assert isinstance(result, ChatResult)
-    assert chunks and all(isinstance(i, ChatChunk) for i in items[:-1])
+    assert chunks
+    assert all(isinstance(i, ChatChunk) for i in items[:-1])
     assert result.text == "".join(c.text for c in chunks)
     assert result.text.strip() == "6"  # the most similar training answer
     assert result.finish_reason == "stop"
-    assert result.latency >= 0 and result.first_token_latency is not None
+    assert result.latency >= 0
+    assert result.first_token_latency is not None
     assert not result.cancelled
     if result.usage is not None:
         assert result.usage.total_tokens
@@ -252,7 +262,8 @@ async def test_chat_can_be_stopped(
         if len(items) == 2:
             stop.set()
     result = items[-1]
-    assert isinstance(result, ChatResult) and result.cancelled
+    assert isinstance(result, ChatResult)
+    assert result.cancelled
     assert len(items) <= 4
     assert len(result.text) < len(rows[3]["messages"][2]["content"])
 

@@ -73,7 +73,8 @@ def test_a_stored_key_makes_the_file_private() -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     loaded = resolve_profile("secret")
     assert loaded.resolve_api_key({}) == "stored-key-abcdefghijklmnop"
-    assert "stored-key" not in repr(loaded) and "stored-key" not in str(loaded)
+    assert "stored-key" not in repr(loaded)
+    assert "stored-key" not in str(loaded)
     assert "stored-key" not in str(loaded.describe({}))
     assert loaded.describe({})["key"].endswith("mnop)")
 
@@ -201,10 +202,8 @@ async def test_clients_hit_the_right_urls_with_the_right_auth_header() -> None:
     assert isinstance(build_client(dated, environ=env), AsyncAzureOpenAI)
     assert type(build_client(v1, environ=env)) is AsyncOpenAI
     urls = [str(r.url) for r in seen]
-    assert (
-        urls[0].startswith("https://res.openai.azure.com/openai/fine_tuning/jobs?")
-        and "api-version=2024-10-21" in urls[0]
-    )
+    assert urls[0].startswith("https://res.openai.azure.com/openai/fine_tuning/jobs?")
+    assert "api-version=2024-10-21" in urls[0]
     assert urls[1] == "https://res.openai.azure.com/openai/v1/fine_tuning/jobs?limit=1"
     assert urls[2] == "https://api.openai.com/v1/fine_tuning/jobs?limit=1"
     assert seen[0].headers["api-key"] == env["KEY"]

@@ -35,7 +35,8 @@ def test_openai_spelling() -> None:
     points = parse_results_csv(OPENAI_CSV.encode())
     assert [p.step for p in points] == [1, 2, 3]
     assert points[0] == MetricPoint(step=1, train_loss=3.63265, train_accuracy=0.5)
-    assert points[2].valid_loss == 1.75 and points[2].valid_accuracy == 0.7
+    assert points[2].valid_loss == 1.75
+    assert points[2].valid_accuracy == 0.7
     assert points[2].full_valid_loss is None
 
 
@@ -75,7 +76,8 @@ def test_real_openai_cookbook_results_file() -> None:
     points = parse_results_csv(raw)
     rows = raw.decode().strip().splitlines()[1:]
     assert len(points) == len(rows)
-    assert points[0].step == 1 and points[0].train_loss == pytest.approx(3.63265)
+    assert points[0].step == 1
+    assert points[0].train_loss == pytest.approx(3.63265)
     assert points[-1].step == int(rows[-1].split(",")[0])
     # That run had no validation file: the valid columns are blank throughout.
     assert all(p.valid_loss is None and p.valid_accuracy is None for p in points)
@@ -115,7 +117,8 @@ def test_series_merges_results_events_and_checkpoints_by_step() -> None:
     assert step3.train_loss == 1.0  # the results file wins
     assert step3.valid_accuracy == 0.61  # filled from the event
     step4 = series.points[3]
-    assert step4.train_loss == 0.8 and step4.full_valid_loss == 0.9
+    assert step4.train_loss == 0.8
+    assert step4.full_valid_loss == 0.9
     assert step4.train_accuracy == 0.7  # filled from the checkpoint
     assert series.column("full_valid_loss") == [(3, 1.2), (4, 0.9)]
 
@@ -136,9 +139,11 @@ def test_events_without_data_are_read_from_their_message() -> None:
     ]
     series = build_metrics(events=events)
     by_step = {p.step: p for p in series.points}
-    assert by_step[290].train_loss == 0.0 and by_step[290].valid_loss == 0.31
+    assert by_step[290].train_loss == 0.0
+    assert by_step[290].valid_loss == 0.31
     assert by_step[290].full_valid_loss is None
-    assert by_step[303].full_valid_loss == 0.33 and by_step[303].valid_loss is None
+    assert by_step[303].full_valid_loss == 0.33
+    assert by_step[303].valid_loss is None
     assert by_step[303].train_loss == pytest.approx(0.0015)
     assert by_step[100].train_loss == 0.0016
     assert series.total_steps == 303
@@ -146,4 +151,6 @@ def test_events_without_data_are_read_from_their_message() -> None:
 
 def test_empty_inputs_give_an_empty_series() -> None:
     series = build_metrics()
-    assert series.points == () and series.sources == () and series.total_steps is None
+    assert series.points == ()
+    assert series.sources == ()
+    assert series.total_steps is None
