@@ -376,12 +376,12 @@ class TestCostPanel:
             await pilot.pause()
             figures = str(panel.query_one("#cost-figures").render())
             assert "Examples  4 " in figures
-            assert "over the 65,536-token context: 1" in figures
+            assert "1 over the 65,536-token context" in figures
             assert "estimated tokens" in figures
             if estimate.price_uncertain:
                 assert "(uncertain price)" in figures
             assert "200 trained" in figures
-            assert f"{estimate.billed_tokens:,} tokens" in figures
+            assert f"Billed    {estimate.billed_tokens:,}" in figures
             assert "/day" in figures
             assert "/month" in figures
             histogram = str(panel.query_one(TokenHistogram).render())

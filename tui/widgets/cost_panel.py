@@ -410,19 +410,25 @@ class CostPanel(Vertical):
             tier = estimate.tier or ""
             service = f"Azure {_TIER_NAMES.get(tier, tier)}"
         row("Model", estimate.model, service)
+        over = estimate.over_limit
         row(
             "Examples",
             f"{estimate.examples:,}",
-            f"over the {estimate.training_context:,}-token context: "
-            f"{estimate.over_limit:,}",
+            f"{over:,} over the {estimate.training_context:,}-token context"
+            if over
+            else "none over the context",
+            style="bold" if over else "",
         )
-        token_parts = [f"{estimate.total_tokens:,} total"]
+        tokens = f"{estimate.total_tokens:,} total"
         if trained is not None:
-            token_parts.append(f"{trained:,} trained")
-        token_parts.append(f"{estimate.billed_tokens_per_epoch:,} billed/epoch")
-        row("Tokens", " · ".join(token_parts))
+            tokens += f" · {trained:,} trained"
+        row("Tokens", tokens)
         row("Epochs", f"{estimate.epochs}", "auto" if estimate.epochs_auto else "")
-        row("Billed", f"{estimate.billed_tokens:,} tokens")
+        row(
+            "Billed",
+            f"{estimate.billed_tokens:,}",
+            f"{estimate.billed_tokens_per_epoch:,} per epoch",
+        )
         if estimate.price_per_million is None:
             row("Estimate", "price unknown", estimate.price_source, style="bold")
         else:
@@ -442,7 +448,7 @@ class CostPanel(Vertical):
                 f"{_money(estimate.hosting_per_day)}/day · "
                 f"{_money(estimate.hosting_per_month)}/month"
             )
-            note = "per deployment while it exists"
+            note = "per deployment, idle or not"
             if estimate.hosting_uncertain:
                 note += " (uncertain price)"
             row("Hosting", hosting, note)

@@ -86,6 +86,7 @@ class DuplicateRows(VirtualList):
         super().__init__(id="duplicate-rows")
         self._owner = owner
         self.rows: list[_Row] = []
+        self.line_width = 3
 
     def render_row(self, index: int) -> Text:
         """A cluster header or one member with its line, score and preview."""
@@ -116,7 +117,8 @@ class DuplicateRows(VirtualList):
             return text
         row_id = row_ids[row.member]
         mark = "★" if row.member == 0 else " "
-        text.append(f"   {mark} line {_line_label(lines[row.member]):>6}  ")
+        line = _line_label(lines[row.member])
+        text.append(f"   {mark} line {line:>{self.line_width}}  ")
         if row.kind == "near" and row.member > 0:
             member = member_score(report.near_groups[row.group], row_id)
             text.append("  ?  " if member is None else f"{member:.2f} ", dim)
@@ -334,6 +336,15 @@ class DuplicatesPanel(Vertical):
             rows.append(_Row("near", index, -1))
             rows.extend(_Row("near", index, m) for m in range(len(near.row_ids)))
         self._rows.rows = rows
+        widest = max(
+            (
+                line or 0
+                for g in (*report.exact_groups, *report.near_groups)
+                for line in g.lines
+            ),
+            default=0,
+        )
+        self._rows.line_width = max(3, len(str(widest)))
         self._rows.set_row_count(len(rows))
         redundant = len(report.redundant_row_ids())
         if rows:
