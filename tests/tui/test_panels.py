@@ -138,6 +138,16 @@ class TestIssueList:
             assert panel.severity_filter == "all"
             assert len(panel.visible_issues) == len(report.issues)
 
+    async def test_m_maximizes_and_restores_the_panel(self, dataset: Dataset) -> None:
+        panel = IssueList()
+        async with PanelApp(panel).run_test() as pilot:
+            panel.show(validate_dataset(dataset))
+            panel.rows.focus()
+            await pilot.press("m")
+            assert pilot.app.screen.maximized is panel
+            await pilot.press("m")
+            assert pilot.app.screen.maximized is None
+
     async def test_tens_of_thousands_of_issues_render_lazily(self) -> None:
         issues = [
             Issue(n, Severity.WARNING, "long_line", "", f"issue {n}", n - 1)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult, RenderResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.geometry import Size
 from textual.message import Message
 from textual.validation import Function
@@ -20,6 +20,7 @@ from ftui.core.cost import parse_epochs
 from ftui.core.errors import ConfigError, FtuiError
 from ftui.core.model_table import load_model_table
 from ftui.core.settings import load_settings
+from ftui.tui.widgets.side_panel import SidePanel
 
 if TYPE_CHECKING:
     from ftui.core.cost import CostEstimate
@@ -180,7 +181,7 @@ def _money(value: float | None) -> str:
     return f"${value:,.2f}"
 
 
-class CostPanel(Vertical):
+class CostPanel(SidePanel):
     """Training cost estimate with its settings, and the token distribution.
 
     Changing the model, epochs, service or tier posts `SettingsChanged`; the
@@ -191,6 +192,7 @@ class CostPanel(Vertical):
     | :- | :- |
     | tab / shift+tab | Move between model, epochs, service and tier. |
     | enter (on a select) | Open the choices. |
+    | m | Maximize the panel / restore it (when a select has focus). |
     """
 
     DEFAULT_CSS = """

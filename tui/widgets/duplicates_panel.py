@@ -16,6 +16,7 @@ from textual.widgets import Button, Static
 from ftui.core.example_edits import first_user_text
 from ftui.tui.plain import clean_line
 from ftui.tui.screens.compare import CompareScreen
+from ftui.tui.widgets.side_panel import SidePanel
 from ftui.tui.widgets.virtual_list import VirtualList
 
 if TYPE_CHECKING:
@@ -219,7 +220,7 @@ class DropDuplicatesDialog(ModalScreen[str | None]):
         self.dismiss(choice)
 
 
-class DuplicatesPanel(Vertical):
+class DuplicatesPanel(SidePanel):
     """Exact and near-duplicate clusters with line numbers and similarity scores.
 
     Each cluster shows a header row and one row per member; the representative
@@ -231,6 +232,7 @@ class DuplicatesPanel(Vertical):
     | enter / click | Post `JumpRequested` for the member (header: representative). |
     | c | Compare two members side by side (keep/drop per member). |
     | D | Drop all but the representative: this cluster, or all (asks). |
+    | m | Maximize the panel / restore it. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -349,8 +351,8 @@ class DuplicatesPanel(Vertical):
         redundant = len(report.redundant_row_ids())
         if rows:
             summary = (
-                f"{len(report.exact_groups)} exact · {len(report.near_groups)} near "
-                f"clusters · {redundant} rows droppable  "
+                f"Clusters: {len(report.exact_groups)} exact, "
+                f"{len(report.near_groups)} near · {redundant} rows droppable  "
                 "[enter] jump [c] compare [D] drop"
             )
         else:

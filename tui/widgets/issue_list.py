@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from ftui.tui.plain import clean, clean_line
+from ftui.tui.widgets.side_panel import SidePanel
 from ftui.tui.widgets.virtual_list import VirtualList
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ class IssueRows(VirtualList):
         )
 
 
-class IssueList(Vertical):
+class IssueList(SidePanel):
     """All validation issues with line, severity, code and message.
 
     Renders only the visible rows, so reports with tens of thousands of issues
@@ -107,6 +107,7 @@ class IssueList(Vertical):
     | :- | :- |
     | enter / click | Post `IssueList.IssueSelected` for the issue. |
     | f | Cycle the severity filter: all, errors, warnings, info. |
+    | m | Maximize the panel / restore it. |
     | up / down / pageup / pagedown / home / end | Move. |
     """
 
