@@ -286,6 +286,10 @@ class CurateScreen(Screen[None]):
         self._cost_pending = False
         self._line_width = len(str(max(len(dataset), 1)))
         self.cost_estimate: Any = None
+        self.validate_delay = VALIDATE_DELAY
+        """Seconds after an edit before the whole file is revalidated."""
+        self.dedup_delay = DEDUP_DELAY
+        """Seconds after an edit before duplicates are searched again."""
         self.trained_total = 0
 
     # ------------------------------------------------------------------ layout
@@ -427,7 +431,17 @@ class CurateScreen(Screen[None]):
         timer = self._debounce_timers.pop(name, None)
         if timer is not None:
             timer.stop()
-        self._debounce_timers[name] = self.set_timer(delay, callback)
+
+        def fire() -> None:
+            self._debounce_timers.pop(name, None)
+            callback()
+
+        self._debounce_timers[name] = self.set_timer(delay, fire)
+
+    @property
+    def busy(self) -> bool:
+        """True while background work runs or is about to (tests wait on this)."""
+        return bool(self.progress or self._debounce_timers or self._cost_pending)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -835,9 +849,9 @@ class CurateScreen(Screen[None]):
             "validation" not in self.unavailable
             or self.unavailable["validation"] != "not available"
         ):
-            self._debounce("validation", VALIDATE_DELAY, self.start_validation)
+            self._debounce("validation", self.validate_delay, self.start_validation)
         if self.analyse and self.unavailable.get("duplicates") != "not available":
-            self._debounce("duplicates", DEDUP_DELAY, self.start_dedup)
+            self._debounce("duplicates", self.dedup_delay, self.start_dedup)
 
     def _recount(self, rows: Iterable[int]) -> None:
         try:
@@ -1132,6 +1146,17 @@ class CurateScreen(Screen[None]):
         try:
             path = self.dataset.save(force=force)
         except FileChangedError:
+            if self._rewritten_in_place():
+                self.notify(
+                    f"{self.dataset.path} was rewritten in place by another program "
+                    "while open. ftui reads unedited lines straight from the file, so "
+                    "they are no longer what you opened: saving now would write "
+                    "damaged lines. Nothing was written; reopen the file.",
+                    title="Not saved",
+                    severity="error",
+                    timeout=20,
+                )
+                return
 
             def choose(choice: str | None) -> None:
                 if choice == "overwrite":
@@ -1159,6 +1184,20 @@ class CurateScreen(Screen[None]):
         self.notify(f"saved {len(self.dataset):,} lines to {path}", title="Saved")
         if then is not None:
             then()
+
+    def _rewritten_in_place(self) -> bool:
+        """True when the open file was changed without being replaced (same inode).
+
+        The dataset memory-maps its file, so such a change alters the unedited
+        lines it would write; an atomic replace (new inode) leaves them intact.
+        """
+        path, fingerprint = self.dataset.path, self.dataset.fingerprint
+        if path is None or fingerprint is None:
+            return False
+        try:
+            return path.stat().st_ino == fingerprint.inode
+        except OSError:
+            return False
 
     def action_save_as(self, then: Callable[[], None] | None = None) -> None:
         """Write the dataset to another file."""
@@ -1211,46 +1250,55 @@ class CurateScreen(Screen[None]):
         try:
             from ftui.tui.screens.export import ExportDialog
         except ImportError:
-            self.notify("export: not available yet", severity="warning")
+            self.notify("export: not available", severity="warning")
             return
+        if self.dataset.path is None:
+            self.notify("save the dataset first (S)", severity="warning")
+            return
+        examples = (
+            sum(
+                1
+                for row_id in self.dataset.row_ids
+                if row_id not in self.error_rows and row_id in self.tokens
+            )
+            or None
+        )
         self.app.push_screen(
-            ExportDialog(self.dataset, self.dedup_report), self._export
+            ExportDialog(self.dataset.path, examples=examples), self._export
         )
 
     def _export(self, request: Any) -> None:
-        if request is None:
-            return
-        self._write_split(request)
+        if request is not None:
+            self._write_split(request, set(self.error_rows))
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _write_split(self, request: Any) -> None:
-        from ftui.core.split import write_split
+    def _write_split(self, request: Any, exclude: set[int]) -> None:
+        """Split (keeping duplicate clusters together) and write both files."""
+        from ftui.core.split import split_dataset, write_split
 
         try:
-            result = request.result if hasattr(request, "result") else None
-            if result is None:
-                from ftui.core.split import split_dataset
-
-                result = split_dataset(
-                    self.dataset,
-                    validation_fraction=request.validation_fraction,
-                    seed=request.seed,
-                    dedup=self.dedup_report,
-                )
+            result = split_dataset(
+                self.dataset,
+                request.validation_fraction,
+                request.seed,
+                self.dedup_report,
+                exclude=exclude,
+            )
             train, valid = write_split(
                 result,
                 request.train_path,
                 request.valid_path,
-                overwrite=getattr(request, "overwrite", False),
+                overwrite=request.overwrite,
             )
-        except FtuiError as error:
+        except (FtuiError, ValueError) as error:
             self.app.call_from_thread(
                 self.notify, str(error), title="Export failed", severity="error"
             )
             return
-        summary = result.summary() if hasattr(result, "summary") else ""
         self.app.call_from_thread(
-            self.notify, f"wrote {train} and {valid}. {summary}", title="Exported"
+            self.notify,
+            f"{result.summary()}: {train}, {valid}",
+            title="Exported",
         )
 
     # ------------------------------------------------------------------ view actions
