@@ -167,7 +167,8 @@ def split_dataset(
             validation_ids.update(unit)
     if target and not validation_ids and len(ordered) > 1:
         # every cluster is bigger than the target: take the smallest rather than none
-        validation_ids.update(min(ordered, key=len))
+        smallest = min(range(len(ordered)), key=lambda i: len(ordered[i]))
+        validation_ids.update(ordered[smallest])
 
     train = tuple(row_id for row_id in valid if row_id not in validation_ids)
     validation = tuple(row_id for row_id in valid if row_id in validation_ids)

@@ -338,14 +338,11 @@ class DuplicatesPanel(SidePanel):
             rows.append(_Row("near", index, -1))
             rows.extend(_Row("near", index, m) for m in range(len(near.row_ids)))
         self._rows.rows = rows
-        widest = max(
-            (
-                line or 0
-                for g in (*report.exact_groups, *report.near_groups)
-                for line in g.lines
-            ),
-            default=0,
-        )
+        groups: list[ExactGroup | NearGroup] = [
+            *report.exact_groups,
+            *report.near_groups,
+        ]
+        widest = max((line or 0 for g in groups for line in g.lines), default=0)
         self._rows.line_width = max(3, len(str(widest)))
         self._rows.set_row_count(len(rows))
         redundant = len(report.redundant_row_ids())
