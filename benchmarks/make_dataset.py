@@ -1,12 +1,17 @@
 """Generate synthetic chat fine-tuning JSONL files for the benchmarks.
 
-Examples look like real curated data: a system prompt drawn from a small pool
-(so it repeats), 1-3 user/assistant turns of English-like text (~3.8 KB per
-example on average), an occasional `weight: 0` turn, and a few exact duplicate
-examples. Output goes to benchmarks/out/ (git-ignored)::
+Examples look like real curated data, shaped like the data performance.md was
+measured on: a system prompt drawn from a pool of 12 (120-280 words, so it
+repeats), 1-3 user/assistant turns of English-like text (mostly real words that
+are one o200k token each, some made-up words that take several); ~3.6 KB per
+example, ~4.2 content bytes per token, system prompts ~35% of the text; an
+occasional `weight: 0` turn; 1% exact duplicate examples. Output goes to
+benchmarks/out/ (git-ignored)::
 
     python benchmarks/make_dataset.py 10000          # -> benchmarks/out/chat_10k.jsonl
     python benchmarks/make_dataset.py 1000 10000 100000
+    # less repetition: short system prompts (a smaller share of the text)
+    python benchmarks/make_dataset.py 10000 --system-words 40 140 --tag -shortsys
 """
 
 from __future__ import annotations
@@ -163,11 +168,19 @@ def _text(rng: random.Random, vocab: list[str], n_words: int) -> str:
     return " ".join(sentences)
 
 
-def make_examples(n: int, seed: int = 1234) -> list[bytes]:
-    """Build `n` JSONL lines (without terminators), deterministic for a seed."""
+def make_examples(
+    n: int, seed: int = 1234, system_words: tuple[int, int] = (120, 280)
+) -> list[bytes]:
+    """Build `n` JSONL lines (without terminators), deterministic for a seed.
+
+    Args:
+        n: Number of examples.
+        seed: Random seed.
+        system_words: Length range of the pooled system prompts, in words.
+    """
     rng = random.Random(seed)
     vocab = _vocabulary(rng)
-    prompts = [_text(rng, vocab, rng.randint(40, 140)) for _ in range(8)]
+    prompts = [_text(rng, vocab, rng.randint(*system_words)) for _ in range(12)]
     lines: list[bytes] = []
     for index in range(n):
         if index > 10 and rng.random() < 0.01:  # a few exact duplicates
@@ -179,11 +192,11 @@ def make_examples(n: int, seed: int = 1234) -> list[bytes]:
         turns = rng.randint(1, 3)
         for turn in range(turns):
             messages.append(
-                {"role": "user", "content": _text(rng, vocab, rng.randint(25, 125))}
+                {"role": "user", "content": _text(rng, vocab, rng.randint(20, 80))}
             )
             reply: dict[str, object] = {
                 "role": "assistant",
-                "content": _text(rng, vocab, rng.randint(50, 240)),
+                "content": _text(rng, vocab, rng.randint(50, 170)),
             }
             if turn < turns - 1 and rng.random() < 0.2:
                 reply["weight"] = 0
@@ -192,14 +205,20 @@ def make_examples(n: int, seed: int = 1234) -> list[bytes]:
     return lines
 
 
-def write_dataset(n: int, path: Path | None = None, seed: int = 1234) -> Path:
+def write_dataset(
+    n: int,
+    path: Path | None = None,
+    seed: int = 1234,
+    system_words: tuple[int, int] = (120, 280),
+    tag: str = "",
+) -> Path:
     """Write a synthetic dataset of `n` examples; returns its path."""
     if path is None:
         label = f"{n // 1000}k" if n % 1000 == 0 else str(n)
-        path = OUT / f"chat_{label}.jsonl"
+        path = OUT / f"chat{tag}_{label}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        for line in make_examples(n, seed):
+        for line in make_examples(n, seed, system_words):
             handle.write(line + b"\n")
     return path
 
@@ -208,9 +227,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
     parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument(
+        "--system-words",
+        nargs=2,
+        type=int,
+        default=(120, 280),
+        metavar=("MIN", "MAX"),
+        help="length range of the pooled system prompts in words (default 120 280)",
+    )
+    parser.add_argument(
+        "--tag", default="", help="inserted in the file name: chat<TAG>_10k.jsonl"
+    )
     args = parser.parse_args()
     for n in args.sizes:
-        path = write_dataset(n, seed=args.seed)
+        path = write_dataset(
+            n, seed=args.seed, system_words=tuple(args.system_words), tag=args.tag
+        )
         print(f"{path}  {n:,} examples  {path.stat().st_size / 1e6:.1f} MB")
 
 

@@ -46,8 +46,10 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import orjson
 
 from ftui.core.errors import ConfigError
@@ -182,24 +184,31 @@ def _json(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+_Ref = Callable[[str], int]
+"""Interns a string: returns its index in the run's table of distinct strings."""
+
+
 def _plan_message(
-    message: Any, ref: Callable[[str], int], trained: bool | None
+    message: Any, ref: _Ref, memo: dict[str, int], trained: bool | None
 ) -> tuple[int, list[int], list[int]]:
     """Plan one message; `trained` None = decide from role/weight (chat)."""
-    if not isinstance(message, dict):
+    if message.__class__ is not dict:
         return (0, [], [])
     if trained is None:
         trained = message.get("role") == "assistant" and message.get("weight", 1) != 0
     const = TOKENS_PER_MESSAGE
     refs: list[int] = []
     learned: list[int] = []
+    lookup = memo.get
     for key, value in message.items():
-        if isinstance(value, str):
-            index = ref(value)
+        if value.__class__ is str:  # the common case, kept cheap: no call if known
+            index = lookup(value)
+            if index is None:
+                index = ref(value)
             refs.append(index)
             if key == "name":
                 const += TOKENS_PER_NAME
-            elif key == "content" and trained:
+            elif trained and key == "content":
                 learned.append(index)
         elif value is None or isinstance(value, bool | int | float):
             continue
@@ -221,7 +230,7 @@ def _plan_message(
                 if trained:
                     learned.append(index)
         else:
-            index = ref(_json(value))
+            index = ref(value if isinstance(value, str) else _json(value))
             refs.append(index)
             if trained and key in ("tool_calls", "function_call"):
                 learned.append(index)
@@ -229,14 +238,14 @@ def _plan_message(
 
 
 def _plan_messages(
-    messages: Any, ref: Callable[[str], int], trained: bool | None
+    messages: Any, ref: _Ref, memo: dict[str, int], trained: bool | None
 ) -> list[tuple[int, list[int], list[int]]]:
     if not isinstance(messages, list):
         return []
-    return [_plan_message(message, ref, trained) for message in messages]
+    return [_plan_message(message, ref, memo, trained) for message in messages]
 
 
-def _plan_tools(container: dict[str, Any], ref: Callable[[str], int]) -> list[int]:
+def _plan_tools(container: dict[str, Any], ref: _Ref) -> list[int]:
     refs = []
     for key in ("tools", "functions"):
         value = container.get(key)
@@ -246,19 +255,26 @@ def _plan_tools(container: dict[str, Any], ref: Callable[[str], int]) -> list[in
 
 
 def _plan(
-    data: dict[str, Any], kind: RecordKind, ref: Callable[[str], int]
+    data: dict[str, Any], kind: RecordKind, ref: _Ref, memo: dict[str, int]
 ) -> _Plan | None:
-    """Plan the count of one parsed line; `None` when it is not an example."""
+    """Plan the count of one parsed line; `None` when it is not an example.
+
+    Args:
+        data: The parsed line.
+        kind: Its format.
+        ref: Interns a string (see `_Ref`).
+        memo: The interning table `ref` fills (read directly on the hot path).
+    """
     if kind in (RecordKind.CHAT, RecordKind.REINFORCEMENT):
         trained = False if kind is RecordKind.REINFORCEMENT else None
-        messages = _plan_messages(data.get("messages"), ref, trained)
+        messages = _plan_messages(data.get("messages"), ref, memo, trained)
         return (messages, TOKENS_PER_EXAMPLE, _plan_tools(data, ref))
     if kind is RecordKind.PREFERENCE:
         source = data.get("input")
         source = source if isinstance(source, dict) else {}
-        messages = _plan_messages(source.get("messages"), ref, False)
-        messages += _plan_messages(data.get("preferred_output"), ref, True)
-        messages += _plan_messages(data.get("non_preferred_output"), ref, True)
+        messages = _plan_messages(source.get("messages"), ref, memo, False)
+        messages += _plan_messages(data.get("preferred_output"), ref, memo, True)
+        messages += _plan_messages(data.get("non_preferred_output"), ref, memo, True)
         return (messages, TOKENS_PER_EXAMPLE, _plan_tools(source, ref))
     if kind is RecordKind.COMPLETION:
         prompt, completion = data.get("prompt"), data.get("completion")
@@ -269,13 +285,20 @@ def _plan(
 
 
 def _resolve(plan: _Plan, counts: Any, exact: bool) -> ExampleTokens:
-    messages, extra_const, extra_refs = plan
-    per_message = tuple(
-        const + sum(counts[i] for i in refs) for const, refs, _ in messages
-    )
-    trained = sum(counts[i] for _, _, learned in messages for i in learned)
-    total = sum(per_message) + extra_const + sum(counts[i] for i in extra_refs)
-    return ExampleTokens(total, trained, per_message, exact)
+    messages, total, extra_refs = plan
+    per_message = []
+    trained = 0
+    for const, refs, learned in messages:
+        tokens = const
+        for index in refs:
+            tokens += counts[index]
+        per_message.append(tokens)
+        total += tokens
+        for index in learned:
+            trained += counts[index]
+    for index in extra_refs:
+        total += counts[index]
+    return ExampleTokens(total, trained, tuple(per_message), exact)
 
 
 # ------------------------------------------------------------------ encodings
@@ -417,12 +440,16 @@ class TokenCounter:
     def count_data(self, data: dict[str, Any]) -> ExampleTokens | None:
         """Counts for a parsed line; `None` when it is not an example."""
         texts: list[str] = []
+        memo: dict[str, int] = {}
 
         def ref(text: str) -> int:
-            texts.append(text)
-            return len(texts) - 1
+            index = memo.get(text)
+            if index is None:
+                index = memo[text] = len(texts)
+                texts.append(text)
+            return index
 
-        plan = _plan(data, detect_kind(data), ref)
+        plan = _plan(data, detect_kind(data), ref, memo)
         if plan is None:
             return None
         counts = [self.count_text(text) for text in texts]
@@ -540,6 +567,86 @@ class _Counting:
             self.cache.put_many(self.counter.cache_key, new)
 
 
+_SNAPSHOT_MAGIC = b"FTK1"
+_BLANK = -2
+
+
+def _file_key(dataset: Dataset, exact_key: str) -> str | None:
+    """Key of the whole-file snapshot; `None` when the dataset has edits."""
+    overrides = getattr(dataset, "_overrides", None)
+    index = getattr(dataset, "_index", None)
+    fingerprint = getattr(dataset, "fingerprint", None)
+    path = getattr(dataset, "path", None)
+    if overrides is None or index is None or fingerprint is None or path is None:
+        return None
+    if overrides or len(dataset) != len(index):
+        return None
+    try:
+        where = Path(path).resolve()
+    except OSError:
+        return None
+    return (
+        f"{exact_key}|{where}|{fingerprint.size}|{fingerprint.mtime_ns}|"
+        f"{fingerprint.inode}"
+    )
+
+
+def _encode_snapshot(result: DatasetTokens, rows: int) -> bytes:
+    totals = np.full(rows, _BLANK, dtype=np.int64)
+    trained = np.zeros(rows, dtype=np.int64)
+    lengths = np.zeros(rows, dtype=np.uint32)
+    totals[result.skipped_rows] = _NOT_EXAMPLE
+    per: list[int] = []
+    for row_id in sorted(result.by_row):
+        tokens = result.by_row[row_id]
+        totals[row_id] = tokens.total
+        trained[row_id] = tokens.trained
+        lengths[row_id] = len(tokens.per_message)
+        per.extend(tokens.per_message)
+    values = np.asarray(per, dtype=np.uint32)
+    header = _SNAPSHOT_MAGIC + np.asarray([rows, len(values)], np.uint64).tobytes()
+    return b"".join(
+        (
+            header,
+            totals.tobytes(),
+            trained.tobytes(),
+            lengths.tobytes(),
+            values.tobytes(),
+        )
+    )
+
+
+def _decode_snapshot(blob: bytes, rows: int) -> DatasetTokens | None:
+    if blob[:4] != _SNAPSHOT_MAGIC or len(blob) < 20:
+        return None
+    count, n_values = np.frombuffer(blob, np.uint64, 2, 4).tolist()
+    if count != rows or len(blob) != 20 + rows * 20 + n_values * 4:
+        return None
+    offset = 20
+    totals = np.frombuffer(blob, np.int64, rows, offset).tolist()
+    offset += rows * 8
+    trained = np.frombuffer(blob, np.int64, rows, offset).tolist()
+    offset += rows * 8
+    lengths = np.frombuffer(blob, np.uint32, rows, offset).tolist()
+    offset += rows * 4
+    values = np.frombuffer(blob, np.uint32, n_values, offset).tolist()
+    result = DatasetTokens(cached_rows=rows)
+    by_row = result.by_row
+    position = 0
+    for row_id, total in enumerate(totals):
+        if total >= 0:
+            end = position + lengths[row_id]
+            by_row[row_id] = ExampleTokens(
+                total, trained[row_id], tuple(values[position:end]), True
+            )
+            position = end
+        elif total == _NOT_EXAMPLE:
+            result.skipped_rows.append(row_id)
+        else:
+            result.blank_rows += 1
+    return result
+
+
 def count_dataset(
     dataset: Dataset,
     model: str | ModelInfo,
@@ -551,8 +658,8 @@ def count_dataset(
 ) -> DatasetTokens:
     """Count the tokens of every example in a dataset.
 
-    Each distinct string is encoded once; encoding runs on a long-lived pool of
-    2 threads while the next chunk of rows is parsed; results are stored per line
+    Each distinct string is encoded once, on a long-lived pool of 2 threads, one
+    chunk of rows at a time; results are stored per line
     (content hash + encoding) in a persistent cache, so a reopened file is read
     from the cache without loading the tokenizer at all.
 
@@ -576,10 +683,18 @@ def count_dataset(
     store = (cache if cache is not None else TokenCache()) if use_cache else None
     exact_key = f"{encoding_name}/m{METHOD_VERSION}"
     total_rows = len(dataset)
+    file_key = _file_key(dataset, exact_key) if store is not None else None
+    if store is not None and file_key is not None:
+        blob = store.get_file(file_key)
+        snapshot = _decode_snapshot(blob, total_rows) if blob else None
+        if snapshot is not None:
+            snapshot.encoding_name = encoding_name
+            if progress is not None:
+                progress(total_rows, total_rows)
+            return snapshot
     result = DatasetTokens(encoding_name=encoding_name)
     by_row = result.by_row
     run: _Counting | None = None
-    in_flight: list[_Step] = []
     done_rows = 0
     for chunk in _chunks(_raw_rows(dataset), _ROW_CHUNK):
         if should_stop is not None and should_stop():
@@ -617,7 +732,7 @@ def count_dataset(
                 result.warning = run.counter.warning
             plan = None
             if isinstance(data, dict):
-                plan = _plan(data, detect_kind(data), run.ref)
+                plan = _plan(data, detect_kind(data), run.ref, run.memo)
             if plan is None:
                 result.skipped_rows.append(row_id)
                 not_examples.append((key, (_NOT_EXAMPLE, 0, ())))
@@ -626,26 +741,18 @@ def count_dataset(
         if store is not None and not_examples:
             store.put_many(exact_key, not_examples)
         if run is not None and (plans or run.pending):
-            in_flight.append(run.submit(plans))
-            # keep one chunk encoding on the pool while the next one is parsed
-            while len(in_flight) > 1:
-                run.finish(in_flight.pop(0), by_row)
+            # Wait for this chunk before parsing the next: while this thread runs
+            # Python the encoder threads can hardly get the GIL back between two
+            # strings (measured: 7x slower), so overlapping the two loses.
+            run.finish(run.submit(plans), by_row)
         done_rows += len(chunk)
         if progress is not None:
-            progress(done_rows - sum(len(s.plans) for s in in_flight), total_rows)
-    if not result.complete:
-        for step in in_flight:
-            for _, future in step.futures:
-                future.cancel()
-    else:
-        for step in in_flight:
-            assert run is not None
-            run.finish(step, by_row)
-        if progress is not None:
-            progress(total_rows, total_rows)
+            progress(done_rows, total_rows)
     result.exact = all(tokens.exact for tokens in by_row.values())
     if run is not None and not run.counter.exact:
         result.exact = False
+    if store is not None and file_key is not None and result.complete and result.exact:
+        store.put_file(file_key, _encode_snapshot(result, total_rows))
     return result
 
 
