@@ -27,7 +27,12 @@ from ftui.tui.widgets.issue_list import IssueList
 MARKUP = "[bold]x[/] \x1b[31mred"
 """Dataset text that would style the screen if it were ever taken as markup or ANSI."""
 
-QUESTION = "Which ICD-10 code fits type 2 diabetes mellitus without complications?"
+QUESTION = (
+    "Outpatient follow-up. 64-year-old man with type 2 diabetes on metformin, A1c "
+    "7.4%, no retinopathy, neuropathy or kidney disease documented. Which ICD-10 "
+    "code fits type 2 diabetes mellitus without complications?"
+)
+# near-duplicate search is MinHash-based: it needs a realistic amount of text
 
 
 def _chat(user: str, assistant: str = "E11.9") -> str:
