@@ -6,18 +6,26 @@ occurrence is the group's representative.
 
 Near-duplicates are found among the representatives (an exact copy follows its
 representative into a near group only through its exact group). Their *scope
-text* (all non-system turns by default) is compared with rapidfuzz
-`fuzz.ratio` (normalized Indel similarity: 1 - edits/total length, on
-case-folded, whitespace-collapsed text) and a pair is a near-duplicate when it
-scores at least `threshold` (default 0.90). The score counts every character,
-so it is order-sensitive (a reordered conversation is not a near-duplicate) and
-falls with the size of the change: one or two words, a punctuation or a case
-change in a paragraph keep it above 0.95, a sentence added to a
-600-character conversation gives about 0.93, while two distinct examples built
-on the same template land around 0.6-0.8 because their different parts are
-most of the text. Only candidate pairs from MinHash LSH (`ftui.core.minhash`)
-are scored, so the cost grows about linearly. Groups are the connected
-components of verified pairs; their representative is the earliest row.
+text* (all non-system turns by default; see `scope_content`) is scored and a
+pair is a near-duplicate when the score reaches `threshold` (default 0.90). The
+score (`ftui.core.similarity`) is the lower of
+
+* rapidfuzz `fuzz.ratio` (normalized Indel similarity, 1 - edits / total
+  length, on case-folded, whitespace-collapsed text): order-sensitive and
+  proportional to the size of the change. One or two words, punctuation or case
+  changed in a paragraph keep it above 0.95; a sentence added to or dropped
+  from a 600-character conversation gives about 0.93; and
+* the Dice overlap of the two word sets, each word weighted by its rarity in
+  the file (smoothed IDF). Words every templated example shares weigh little,
+  so two short examples that fill one template with different specifics
+  ("opening price of Chevron's stock" / "...of IBM's stock") score low even
+  though fuzz.ratio puts them above 0.9; a real near-copy shares its rare words
+  and keeps a high score.
+
+Examples with different images or audio never match. Only candidate pairs from
+MinHash LSH (`ftui.core.minhash`) are scored, so the cost grows about linearly
+with the number of rows. Groups are the connected components of verified
+pairs; their representative is the earliest row.
 
 Blank and invalid lines are skipped: they are never duplicates and never
 dropped by `DedupReport.redundant_row_ids`.
@@ -33,9 +41,10 @@ from typing import Any, Literal
 import numpy as np
 
 from ftui.core.dataset import Dataset
-from ftui.core.dedup_text import Scope, canonical_key, scope_text
+from ftui.core.dedup_text import Scope, canonical_key, scope_content
 from ftui.core.errors import FtuiError
 from ftui.core.minhash import LshParams, candidate_pairs, common_shingles, signatures
+from ftui.core.similarity import WordWeights
 
 __all__ = [
     "DedupCancelled",
@@ -240,6 +249,7 @@ class _Rows:
     lines: list[int | None]
     keys: list[bytes]
     texts: list[str]
+    attachments: list[tuple[str, ...]]
 
 
 def _check(should_stop: ShouldStop | None) -> None:
@@ -255,7 +265,7 @@ def _scan(
     progress: Callable[[int], None] | None = None,
     should_stop: ShouldStop | None = None,
 ) -> _Rows:
-    rows = _Rows([], [], [], [])
+    rows = _Rows([], [], [], [], [])
     for done, (row_id, record) in enumerate(dataset.items(), 1):
         if done % _CHECK_EVERY == 0:
             _check(should_stop)
@@ -267,7 +277,9 @@ def _scan(
         rows.lines.append(record.line)
         rows.keys.append(canonical_key(record.data, casefold=casefold))
         if scope is not None:
-            rows.texts.append(scope_text(record, scope))
+            text, attachments = scope_content(record, scope)
+            rows.texts.append(text)
+            rows.attachments.append(attachments)
     if progress is not None:
         progress(len(dataset))
     return rows
@@ -344,67 +356,94 @@ class _UnionFind:
 
 
 def _score_pairs(
-    texts: list[str], pairs: np.ndarray[Any, Any], threshold: float
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Score candidate pairs with fuzz.ratio; keep those at or above threshold."""
+    texts: list[str],
+    pairs: np.ndarray[Any, Any],
+    threshold: float,
+    weights: WordWeights,
+) -> list[tuple[int, int, float]]:
+    """Score candidate pairs; keep those whose score reaches the threshold.
+
+    fuzz.ratio runs first on every candidate (in C, on all cores); the word
+    weights (see `ftui.core.similarity`) are only computed for the survivors.
+    """
     from rapidfuzz import fuzz, process
 
     if not len(pairs):
-        return pairs, np.empty(0)
+        return []
     cutoff = threshold * 100.0
-    scores = process.cpdist(
+    ratios = process.cpdist(
         [texts[i] for i in pairs[:, 0]],
         [texts[j] for j in pairs[:, 1]],
         scorer=fuzz.ratio,
         score_cutoff=cutoff,
         workers=-1,
     )
-    keep = scores >= cutoff
-    return pairs[keep], np.round(scores[keep].astype(np.float64) / 100.0, 4)
+    keep = ratios >= cutoff
+    survivors = pairs[keep].tolist()
+    involved = sorted({i for pair in survivors for i in pair})
+    sets = dict(
+        zip(involved, weights.word_sets([texts[i] for i in involved]), strict=True)
+    )
+    scored = []
+    for (i, j), ratio in zip(survivors, ratios[keep].tolist(), strict=True):
+        score = round(min(ratio / 100.0, weights.dice(sets[i], sets[j])), 4)
+        if score >= threshold:
+            scored.append((i, j, score))
+    return scored
 
 
 def _near_edges(
     texts: list[str],
+    attachments: list[tuple[str, ...]],
     threshold: float,
     params: LshParams,
     *,
-    allowed: Callable[
-        [np.ndarray[Any, Any], np.ndarray[Any, Any]], np.ndarray[Any, Any]
-    ]
-    | None = None,
+    sides: list[int] | None = None,
     progress: Callable[[int], None] | None = None,
     should_stop: ShouldStop | None = None,
 ) -> list[tuple[int, int, float]]:
     """Verified near-duplicate pairs `(i, j, score)` among texts (i < j).
 
-    Identical texts are hashed once and joined with score 1.0.
+    Args:
+        texts: Scope texts (non-empty).
+        attachments: Each text's attachments; only equal ones can match.
+        threshold: Minimum score.
+        params: Candidate-step settings.
+        sides: For cross-file search, 0 or 1 per text: only pairs of texts from
+            different sides are returned (all of them, not just a spanning set).
+        progress: Called with the number of texts hashed.
+        should_stop: Polled between steps.
     """
-    unique_index: dict[str, int] = {}
+    # identical (text, attachments) are scored once and joined with 1.0
+    unique_index: dict[tuple[str, tuple[str, ...]], int] = {}
     unique_texts: list[str] = []
-    first_of: list[int] = []
-    owner = []
-    for index, text in enumerate(texts):
-        slot = unique_index.get(text)
+    attach_ids: dict[tuple[str, ...], int] = {}
+    unique_attach: list[int] = []
+    rows_of: list[list[int]] = []
+    for index, key in enumerate(zip(texts, attachments, strict=True)):
+        slot = unique_index.get(key)
         if slot is None:
-            slot = unique_index[text] = len(unique_texts)
-            unique_texts.append(text)
-            first_of.append(index)
-        owner.append(slot)
-    rows_of: dict[int, list[int]] = {}
-    for index, slot in enumerate(owner):
-        rows_of.setdefault(slot, []).append(index)
+            slot = unique_index[key] = len(unique_texts)
+            unique_texts.append(key[0])
+            unique_attach.append(attach_ids.setdefault(key[1], len(attach_ids)))
+            rows_of.append([])
+        rows_of[slot].append(index)
+
+    def cross(a: int, b: int) -> bool:
+        return sides is None or sides[a] != sides[b]
+
     edges: list[tuple[int, int, float]] = []
-    for group in rows_of.values():
+    for group in rows_of:
         if len(group) < 2:
             continue
-        if allowed is None:  # a star keeps the group connected
+        if sides is None:  # a star keeps the group connected
             edges.extend((group[0], index, 1.0) for index in group[1:])
         else:
             edges.extend(
                 (a, b, 1.0)
                 for n, a in enumerate(group)
                 for b in group[n + 1 :]
-                if _allowed_one(allowed, a, b)
+                if cross(a, b)
             )
     _check(should_stop)
     common = common_shingles(unique_texts, params)
@@ -412,41 +451,36 @@ def _near_edges(
         unique_texts, params, common, progress=progress, should_stop=should_stop
     )
     _check(should_stop)
-    if allowed is None:
-        unique_allowed = None
+    attach = np.array(unique_attach, dtype=np.int64)
+    if sides is None:
+
+        def allowed(left: np.ndarray[Any, Any], right: np.ndarray[Any, Any]) -> Any:
+            return attach[left] == attach[right]
+
     else:
-        firsts = np.array(first_of, dtype=np.int64)
+        on = np.zeros((len(unique_texts), 2), dtype=bool)
+        for slot, group in enumerate(rows_of):
+            for index in group:
+                on[slot, sides[index]] = True
 
-        def unique_allowed(
-            left: np.ndarray[Any, Any], right: np.ndarray[Any, Any]
-        ) -> np.ndarray[Any, Any]:
-            return allowed(firsts[left], firsts[right])
+        def allowed(left: np.ndarray[Any, Any], right: np.ndarray[Any, Any]) -> Any:
+            spans = (on[left, 0] & on[right, 1]) | (on[left, 1] & on[right, 0])
+            return spans & (attach[left] == attach[right])
 
-    pairs = candidate_pairs(sig, params, allowed=unique_allowed)
+    pairs = candidate_pairs(sig, params, allowed=allowed)
     _check(should_stop)
-    verified, scores = _score_pairs(unique_texts, pairs, threshold)
+    weights = WordWeights(unique_texts)
     # a pair of unique texts stands for the rows sharing those texts
-    for (i, j), score in zip(verified.tolist(), scores.tolist(), strict=True):
-        if allowed is None:
-            edges.append((first_of[i], first_of[j], float(score)))
+    for i, j, score in _score_pairs(unique_texts, pairs, threshold, weights):
+        if sides is None:
+            edges.append((rows_of[i][0], rows_of[j][0], score))
             continue
         for a in rows_of[i]:
             for b in rows_of[j]:
-                low, high = min(a, b), max(a, b)
-                if _allowed_one(allowed, low, high):
-                    edges.append((low, high, float(score)))
+                if cross(a, b):
+                    edges.append((min(a, b), max(a, b), score))
     edges.sort()
     return edges
-
-
-def _allowed_one(
-    allowed: Callable[
-        [np.ndarray[Any, Any], np.ndarray[Any, Any]], np.ndarray[Any, Any]
-    ],
-    a: int,
-    b: int,
-) -> bool:
-    return bool(allowed(np.array([a]), np.array([b]))[0])
 
 
 def _near_groups(
@@ -537,6 +571,7 @@ def find_duplicates(
     ]
     edges = _near_edges(
         [rows.texts[i] for i in candidates],
+        [rows.attachments[i] for i in candidates],
         settings.threshold,
         params,
         progress=_scaled(progress, len(dataset), len(dataset), total, len(candidates)),
@@ -616,31 +651,31 @@ def find_overlap(
     their_part = [i for i, text in enumerate(theirs.texts) if text]
     split = len(my_part)
     texts = [mine.texts[i] for i in my_part] + [theirs.texts[i] for i in their_part]
-
-    def across(left: np.ndarray[Any, Any], right: np.ndarray[Any, Any]) -> Any:
-        return (left < split) & (right >= split)
-
+    attachments = [mine.attachments[i] for i in my_part] + [
+        theirs.attachments[i] for i in their_part
+    ]
     edges = _near_edges(
         texts,
+        attachments,
         settings.threshold,
         params,
-        allowed=across,
+        sides=[0] * split + [1] * len(their_part),
         progress=_scaled(progress, size, size, total, len(texts)),
         should_stop=should_stop,
     )
     best: dict[int, list[tuple[float, int]]] = {}
     for a, b, score in edges:
         best.setdefault(a, []).append((-score, their_part[b - split]))
-    for local, matches in best.items():
-        matches.sort()
+    for local, ranked in best.items():
+        ranked.sort()  # best score first, then file order
         index = my_part[local]
         found[index] = Overlap(
             mine.row_ids[index],
             mine.lines[index],
             "near",
-            -matches[0][0],
-            tuple(theirs.row_ids[m] for _, m in matches),
-            tuple(theirs.lines[m] for _, m in matches),
+            -ranked[0][0],
+            tuple(theirs.row_ids[m] for _, m in ranked),
+            tuple(theirs.lines[m] for _, m in ranked),
         )
     if progress is not None:
         progress(total, total)

@@ -30,6 +30,7 @@ __all__ = [
     "canonicalize",
     "diff_preview",
     "printable",
+    "scope_content",
     "scope_text",
 ]
 
@@ -86,8 +87,8 @@ def canonical_key(data: dict[str, Any], *, casefold: bool = False) -> bytes:
     return hashlib.blake2b(blob, digest_size=16).digest()
 
 
-def _content_texts(content: Any) -> Iterable[str]:
-    """Text carried by a message `content` (a string or a list of parts)."""
+def _content_parts(content: Any, attachments: list[str]) -> Iterable[str]:
+    """Text carried by a message `content`; images and audio go to `attachments`."""
     if isinstance(content, str):
         yield content
     elif isinstance(content, list):
@@ -100,21 +101,24 @@ def _content_texts(content: Any) -> Iterable[str]:
                     yield text
                 image = part.get("image_url")
                 if isinstance(image, dict) and isinstance(image.get("url"), str):
-                    # identical prompts about different images are different
-                    # examples; the URL (or data URI) tells them apart
-                    yield image["url"]
+                    attachments.append(image["url"])
+                audio = part.get("input_audio")
+                if isinstance(audio, dict) and isinstance(audio.get("data"), str):
+                    attachments.append(audio["data"])
 
 
-def _message_text(message: dict[str, Any]) -> str:
-    pieces = list(_content_texts(message.get("content")))
+def _message_text(message: dict[str, Any], attachments: list[str]) -> str:
+    pieces = list(_content_parts(message.get("content"), attachments))
     calls = message.get("tool_calls")
     if isinstance(calls, list):
         for call in calls:
             function = call.get("function") if isinstance(call, dict) else None
             if isinstance(function, dict):
-                pieces.append(
-                    f"{function.get('name', '')} {function.get('arguments', '')}"
+                name, arguments = (
+                    function.get("name", ""),
+                    function.get("arguments", ""),
                 )
+                pieces.append(f"{name} {arguments}")
     function_call = message.get("function_call")
     if isinstance(function_call, dict):
         pieces.append(
@@ -129,27 +133,32 @@ def _wanted(role: Any, scope: Scope) -> bool:
     return bool(role == scope)
 
 
-def _messages_text(messages: Any, scope: Scope) -> list[str]:
+def _messages_text(messages: Any, scope: Scope, attachments: list[str]) -> list[str]:
     if not isinstance(messages, list):
         return []
     turns = []
     for message in messages:
         if isinstance(message, dict) and _wanted(message.get("role"), scope):
-            text = _message_text(message)
+            text = _message_text(message, attachments)
             if text:
                 turns.append(text)
     return turns
 
 
-def scope_text(record: Record, scope: Scope = "all", *, casefold: bool = True) -> str:
-    """The normalized text near-duplicate detection compares for one line.
+def scope_content(
+    record: Record, scope: Scope = "all", *, casefold: bool = True
+) -> tuple[str, tuple[str, ...]]:
+    """The normalized text near-duplicate detection compares, and the attachments.
 
     Chat and RFT rows: the non-system turns of `messages` in the scope. DPO
     (preference) rows: the non-system turns of `input.messages` followed by
     `preferred_output` and then `non_preferred_output` (both count as assistant
     turns). Legacy rows: `prompt` as the user turn, `completion` as the
-    assistant turn. Tool calls count as their function name and arguments;
-    image parts as their URL. Other objects, blank and invalid lines give "".
+    assistant turn. Tool calls count as their function name and arguments.
+    Images (URLs or data URIs) and audio are not text: they are returned apart,
+    and two examples are only near-duplicates when their attachments are
+    identical (the same question about another chart is another example).
+    Other objects, blank and invalid lines give `("", ())`.
 
     Args:
         record: A line.
@@ -158,27 +167,31 @@ def scope_text(record: Record, scope: Scope = "all", *, casefold: bool = True) -
             to show.
 
     Returns:
-        Whitespace-collapsed (and case-folded) turns joined by newlines; empty
-        when there is nothing to compare.
+        `(text, attachments)`: whitespace-collapsed (and case-folded) turns
+        joined by newlines, empty when there is nothing to compare; and the
+        attachments of those turns in order.
     """
     data = record.data
     if data is None:
-        return ""
+        return "", ()
     kind = record.kind
+    attachments: list[str] = []
     turns: list[str]
     if kind in (RecordKind.CHAT, RecordKind.REINFORCEMENT):
-        turns = _messages_text(data.get("messages"), scope)
+        turns = _messages_text(data.get("messages"), scope, attachments)
     elif kind is RecordKind.PREFERENCE:
         source = data.get("input")
         turns = _messages_text(
-            source.get("messages") if isinstance(source, dict) else None, scope
+            source.get("messages") if isinstance(source, dict) else None,
+            scope,
+            attachments,
         )
         if scope != "user":
             for key in ("preferred_output", "non_preferred_output"):
                 output = data.get(key)
                 if isinstance(output, dict):
                     output = [output]
-                turns += _messages_text(output, "all")
+                turns += _messages_text(output, "all", attachments)
     elif kind is RecordKind.COMPLETION:
         turns = []
         for key, role in (("prompt", "user"), ("completion", "assistant")):
@@ -186,9 +199,14 @@ def scope_text(record: Record, scope: Scope = "all", *, casefold: bool = True) -
             if isinstance(value, str) and _wanted(role, scope) and value.strip():
                 turns.append(_collapse(value))
     else:
-        return ""
+        return "", ()
     text = "\n".join(turns)
-    return text.casefold() if casefold else text
+    return (text.casefold() if casefold else text), tuple(attachments)
+
+
+def scope_text(record: Record, scope: Scope = "all", *, casefold: bool = True) -> str:
+    """The text part of `scope_content` (see there)."""
+    return scope_content(record, scope, casefold=casefold)[0]
 
 
 def printable(text: str) -> str:

@@ -33,7 +33,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LshParams", "candidate_pairs", "shingle_hashes", "signatures"]
+__all__ = [
+    "LshParams",
+    "candidate_pairs",
+    "common_shingles",
+    "shingle_hashes",
+    "signatures",
+    "word_hashes",
+]
 
 U64 = np.uint64
 _Array = np.ndarray[Any, Any]
@@ -88,19 +95,22 @@ def _mix(values: _Array) -> _Array:
         values = values * U64(0xBF58476D1CE4E5B9)
         values = values ^ (values >> U64(27))
         values = values * U64(0x94D049BB133111EB)
-        return values ^ (values >> U64(31))
+        mixed: _Array = values ^ (values >> U64(31))
+    return mixed
 
 
-def shingle_hashes(texts: Sequence[str], shingle: int = 5) -> tuple[_Array, _Array]:
-    """Hash the word shingles of several texts at once.
+def word_hashes(texts: Sequence[str]) -> tuple[_Array, _Array]:
+    """Hash every word of several texts at once.
+
+    A word is a run of ASCII letters and digits or of non-ASCII bytes, so
+    punctuation and whitespace never change a word.
 
     Args:
         texts: Normalized (case-folded) texts.
-        shingle: Words per shingle.
 
     Returns:
-        `(hashes, owners)`: uint64 shingle hashes and, for each, the index of
-        its text in `texts`. A text with no word has no shingle.
+        `(hashes, owners)`: one uint64 hash per word, in text order, and the
+        index in `texts` of the text each word belongs to (non-decreasing).
     """
     encoded = [text.encode("utf-8") for text in texts]
     lengths = np.fromiter(
@@ -116,15 +126,35 @@ def shingle_hashes(texts: Sequence[str], shingle: int = 5) -> tuple[_Array, _Arr
     word_starts = np.flatnonzero(starts_flag)
     if not len(word_starts):
         return np.empty(0, np.uint64), np.empty(0, np.int64)
+    ends_flag = is_word.copy()
+    ends_flag[:-1] &= ~is_word[1:]
+    word_lengths = np.flatnonzero(ends_flag) + 1 - word_starts
     word_bytes = np.flatnonzero(is_word)
-    word_of_byte = np.cumsum(starts_flag)[word_bytes] - 1
-    position = np.minimum(word_bytes - word_starts[word_of_byte], 63)
+    first_byte = np.concatenate(([0], np.cumsum(word_lengths)[:-1]))
+    position = np.arange(len(word_bytes)) - np.repeat(first_byte, word_lengths)
     with np.errstate(over="ignore"):
-        values = (buffer[word_bytes].astype(np.uint64) + U64(1)) * _POWERS[position]
-        word_hash = np.add.reduceat(values, np.searchsorted(word_bytes, word_starts))
-    word_hash = _mix(word_hash)
+        values = (buffer[word_bytes].astype(np.uint64) + U64(1)) * _POWERS[
+            np.minimum(position, 63)
+        ]
+        word_hash = np.add.reduceat(values, first_byte)
     word_owner = np.searchsorted(text_starts, word_starts, side="right") - 1
+    return _mix(word_hash), word_owner.astype(np.int64)
 
+
+def shingle_hashes(texts: Sequence[str], shingle: int = 5) -> tuple[_Array, _Array]:
+    """Hash the word shingles of several texts at once.
+
+    Args:
+        texts: Normalized (case-folded) texts.
+        shingle: Words per shingle.
+
+    Returns:
+        `(hashes, owners)`: uint64 shingle hashes and, for each, the index of
+        its text in `texts`. A text with no word has no shingle.
+    """
+    word_hash, word_owner = word_hashes(texts)
+    if not len(word_hash):
+        return word_hash, word_owner
     count = len(word_hash)
     parts_hash, parts_owner = [], []
     if count >= shingle:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,13 @@ from ftui.core.dedup import (
     find_duplicates,
     find_overlap,
 )
-from ftui.core.dedup_text import canonical_key, diff_preview, printable, scope_text
+from ftui.core.dedup_text import (
+    canonical_key,
+    diff_preview,
+    printable,
+    scope_content,
+    scope_text,
+)
 from ftui.core.errors import FtuiError
 from ftui.core.jsonl import dump_line, parse_line
 from ftui.core.minhash import LshParams, candidate_pairs, shingle_hashes, signatures
@@ -171,8 +178,10 @@ def test_scope_text_of_tool_calls_images_and_legacy_rows() -> None:
             {"role": "assistant", "content": "It is 42."},
         ]
     }
-    text = scope_text(_record(tool_row))
-    assert text == 'chart? https://x/1.png\nlookup {"q": 1}\n42\nit is 42.'
+    assert scope_content(_record(tool_row)) == (
+        'chart?\nlookup {"q": 1}\n42\nit is 42.',
+        ("https://x/1.png",),
+    )
     legacy = _record({"prompt": "Say hi", "completion": " Hi!"})
     assert scope_text(legacy) == "say hi\nhi!"
     assert scope_text(legacy, "user") == "say hi"
@@ -315,6 +324,80 @@ def test_only_system_prompt_differs_is_a_near_duplicate(tmp_path: Path) -> None:
     assert [(list(g.lines), g.min_score) for g in report.near_groups] == [([1, 2], 1.0)]
 
 
+def test_same_question_about_other_images_is_not_a_duplicate(
+    tmp_path: Path,
+) -> None:
+    def ask(url: str, question: str) -> dict[str, Any]:
+        content = [
+            {"type": "text", "text": question},
+            {"type": "image_url", "image_url": {"url": url}},
+        ]
+        return {
+            "messages": [
+                {"role": "user", "content": content},
+                {"role": "assistant", "content": "44538"},
+            ]
+        }
+
+    question = "What is the highest value in this chart?"
+    rows = [
+        ask("https://example.org/charts/12.png", question),
+        ask("https://example.org/charts/14.png", question),
+        ask(
+            "https://example.org/charts/12.png",
+            "what is the HIGHEST value in this chart",
+        ),
+    ]
+    report = find_duplicates(dataset_of(tmp_path, rows))
+    assert [list(g.lines) for g in report.near_groups] == [[1, 3]]
+
+
+def test_templated_short_examples_differing_in_their_specifics(
+    tmp_path: Path,
+) -> None:
+    # like a tool-calling set: one template, a different company each time;
+    # fuzz.ratio alone scores these pairs above 0.9
+    companies = [
+        ("Chevron", "CVX"),
+        ("IBM", "IBM"),
+        ("Intel", "INTC"),
+        ("Ford", "F"),
+        ("Disney", "DIS"),
+        ("Verizon", "VZ"),
+        ("Oracle", "ORCL"),
+        ("Merck", "MRK"),
+    ]
+    rows = []
+    for name, symbol in companies:
+        rows.append(
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": f"What was the opening price of {name}'s stock this morning?",
+                    },
+                    {
+                        "role": "assistant",
+                        "tool_calls": [
+                            {
+                                "id": "call_1",
+                                "type": "function",
+                                "function": {
+                                    "name": "get_current_stock_price",
+                                    "arguments": json.dumps({"symbol": symbol}),
+                                },
+                            }
+                        ],
+                    },
+                ]
+            }
+        )
+    texts = [scope_text(_record(r)) for r in rows]
+    assert fuzz.ratio(texts[0], texts[1]) >= 90
+    report = find_duplicates(dataset_of(tmp_path, rows))
+    assert report.near_groups == []
+
+
 def test_scope_decides_what_is_compared(tmp_path: Path) -> None:
     rows = [
         chat(NOTE, ANSWER),
@@ -372,31 +455,28 @@ def test_invalid_settings_are_refused() -> None:
 
 # -------------------------------------------------------------- cluster building
 def test_chain_of_near_duplicates_is_one_group(tmp_path: Path) -> None:
-    answer = "R05.9 Cough, unspecified"
-    a = chat(
-        "Patient reports a dry cough for three days with mild fever and no chest pain",
-        answer,
+    a = chat(NOTE, ANSWER)
+    b = one_word_changed(
+        a,
+        "54-year-old man with three days of productive cough, fever of 38.4 C",
+        "61-year-old woman with two days of dry cough, fever of 39.1 C",
     )
-    b = chat(
-        "Patient reports a wet cough for two days with mild fever and no chest pain",
-        answer,
+    c = one_word_changed(
+        b,
+        "He has type 2 diabetes on metformin and no known allergies",
+        "She has asthma on inhaled steroids and is allergic to penicillin",
     )
-    c = chat(
-        "Patient reports a wet cough for two days with high fever and some chest pain",
-        answer,
-    )
-    dataset = dataset_of(tmp_path, [a, b, c])
-    texts = [scope_text(r) for r in dataset]
-    assert fuzz.ratio(texts[0], texts[1]) >= 90
-    assert fuzz.ratio(texts[1], texts[2]) >= 90
-    assert fuzz.ratio(texts[0], texts[2]) < 90  # only linked through b
-    report = find_duplicates(dataset)
+    dataset = dataset_of(tmp_path, [*templated(12), a, b, c])
+    settings = DedupSettings(threshold=0.85)
+    report = find_duplicates(dataset, settings)
     (group,) = report.near_groups
-    assert group.lines == (1, 2, 3)
-    assert {(p.a, p.b) for p in group.pairs} == {(0, 1), (1, 2)}
+    assert group.lines == (13, 14, 15)
+    # a and c are only linked through b: c is too far from a on its own
+    assert {(p.a, p.b) for p in group.pairs} == {(12, 13), (13, 14)}
     assert group.min_score == min(p.score for p in group.pairs)
-    assert group.min_score >= 0.9
-    assert group.score(0, 2) is None
+    assert group.min_score >= 0.85
+    assert group.score(12, 14) is None
+    assert group.score(14, 13) == group.pairs[1].score
 
 
 def test_exact_and_near_groups_combine(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ _SCOPE_NAMES = {
     "user": "user turns",
     "assistant": "assistant turns",
 }
-_MAX_MEMBERS_SHOWN = 10
+_MAX_PAIRS_SHOWN = 10
 
 
 def _threshold(text: str) -> float:
@@ -46,8 +46,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "dedup",
         help="find exact and near-duplicate examples (and train/validation overlap)",
         description="Find examples that are exact duplicates (same JSON up to key "
-        "order and whitespace) or near-duplicates (rapidfuzz fuzz.ratio on the "
-        "chosen turns, case and whitespace ignored, at or above the threshold). "
+        "order and whitespace) or near-duplicates: the chosen turns (case and "
+        "whitespace ignored) score at least the threshold, the score being the "
+        "lower of rapidfuzz fuzz.ratio and the overlap of their words weighted by "
+        "rarity in the file (so examples that share only template wording do not "
+        "match). Examples with different images never match. "
         "The first occurrence of each group is its representative. Exit status "
         "is 0 whether or not duplicates are found, 2 on errors.",
     )
@@ -171,8 +174,6 @@ def _print_human(
     overlaps: list[Overlap],
     settings: DedupSettings,
 ) -> None:
-    from rapidfuzz import fuzz
-
     from ftui.core.dedup_text import diff_preview, printable, scope_text
 
     name = printable(str(args.file))
@@ -184,32 +185,35 @@ def _print_human(
         "lines"
     )
     print(
-        f"near-duplicates compare {_SCOPE_NAMES[settings.scope]} with fuzz.ratio "
-        f">= {_percent(settings.threshold)} (case and whitespace ignored)"
+        f"near-duplicates: {_SCOPE_NAMES[settings.scope]} scoring at least "
+        f"{_percent(settings.threshold)} (case and whitespace ignored)"
     )
     if report.exact_groups:
         print("\nExact duplicates (same example up to key order and whitespace):")
         for group in report.exact_groups:
             print(f"  lines {_lines(group.lines)}: keep line {group.lines[0]}")
     if report.near_groups:
-        print("\nNear duplicates (score against the kept line; what differs):")
+        print(
+            "\nNear duplicates (each linked pair with its score and what differs; "
+            "score = lower of fuzz.ratio and the rare-word overlap):"
+        )
     for near in report.near_groups:
         print(
             f"  lines {_lines(near.lines)}: keep line {near.lines[0]}, "
-            f"lowest linked score {_percent(near.min_score)}"
+            f"lowest score {_percent(near.min_score)}"
         )
-        base = scope_text(
-            dataset.record(near.representative), settings.scope, casefold=False
-        )
-        members = list(zip(near.row_ids[1:], near.lines[1:], strict=True))
-        for row_id, line in members[:_MAX_MEMBERS_SHOWN]:
-            text = scope_text(dataset.record(row_id), settings.scope, casefold=False)
-            score = fuzz.ratio(base.casefold(), text.casefold()) / 100.0
-            print(f"    line {line} vs {near.lines[0]}: {_percent(score)}")
-            for change in diff_preview(base, text):
+        line_of = dict(zip(near.row_ids, near.lines, strict=True))
+        for pair in near.pairs[:_MAX_PAIRS_SHOWN]:
+            print(
+                f"    line {line_of[pair.b]} ~ line {line_of[pair.a]}: "
+                f"{_percent(pair.score)}"
+            )
+            old = scope_text(dataset.record(pair.a), settings.scope, casefold=False)
+            new = scope_text(dataset.record(pair.b), settings.scope, casefold=False)
+            for change in diff_preview(old, new):
                 print(f"      {change}")
-        if len(members) > _MAX_MEMBERS_SHOWN:
-            print(f"    … and {len(members) - _MAX_MEMBERS_SHOWN} more lines")
+        if len(near.pairs) > _MAX_PAIRS_SHOWN:
+            print(f"    … and {len(near.pairs) - _MAX_PAIRS_SHOWN} more pairs")
     if not report.exact_groups and not report.near_groups:
         print("\nNo duplicates found.")
     if args.against is not None:
