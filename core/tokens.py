@@ -353,6 +353,39 @@ def _load_encoding(name: str) -> tuple[Any, str | None]:
     return None, reason[:200]
 
 
+def _length_function(encoding: Any) -> Callable[[str], int]:
+    """The fastest way to count a string's tokens with a tiktoken encoding.
+
+    `encode_ordinary` builds a Python list of ints only to take its length;
+    tiktoken's buffer encoder (what `encode_to_numpy` uses) skips that and costs
+    ~8% less CPU here. It is private API, so it is checked against
+    `encode_ordinary` once and not used if absent or different.
+    """
+    encode_ordinary = encoding.encode_ordinary
+    core = getattr(encoding, "_core_bpe", None)
+    to_buffer = getattr(core, "encode_to_tiktoken_buffer", None)
+    if to_buffer is None:
+        return lambda text: len(encode_ordinary(text))
+    no_special: set[str] = set()
+
+    def length(text: str) -> int:
+        try:
+            return memoryview(to_buffer(text, no_special)).nbytes >> 2
+        except UnicodeEncodeError:  # lone surrogates: tiktoken's own fix-up path
+            return len(encode_ordinary(text))
+
+    try:
+        for sample in (
+            "Hello, world! <|endoftext|> 123",
+            "naïve café ☕ 日本語\n\n  x",
+        ):
+            if length(sample) != len(encode_ordinary(sample)):
+                return lambda text: len(encode_ordinary(text))
+    except Exception:
+        return lambda text: len(encode_ordinary(text))
+    return length
+
+
 class TokenCounter:
     """Counts tokens with one tiktoken encoding, or estimates them offline.
 
@@ -364,6 +397,7 @@ class TokenCounter:
         self.encoding_name = encoding_name
         """The tiktoken encoding name."""
         self._encoding = encoding
+        self._length = _length_function(encoding) if encoding is not None else None
         self.exact = encoding is not None
         """False when counts are estimates (tokenizer not available)."""
         self.warning = warning
@@ -407,18 +441,18 @@ class TokenCounter:
         return f"{self.encoding_name}/m{METHOD_VERSION}"
 
     def _count_uncached(self, text: str) -> int:
-        if self._encoding is None:
+        if self._length is None:
             return math.ceil(
                 len(text.encode("utf-8", "surrogatepass")) / APPROX_BYTES_PER_TOKEN
             )
-        return len(self._encoding.encode_ordinary(text))
+        return self._length(text)
 
     def count_many(self, texts: list[str]) -> list[int]:
         """Token counts of several strings, on the calling thread."""
-        if self._encoding is None:
+        if self._length is None:
             return [self._count_uncached(text) for text in texts]
-        encode = self._encoding.encode_ordinary
-        return [len(encode(text)) for text in texts]
+        length = self._length
+        return [length(text) for text in texts]
 
     def count_text(self, text: str) -> int:
         """Tokens in a string (memoized: system prompts repeat).

@@ -485,3 +485,62 @@ def test_azure_tutorial_validation_oracle() -> None:
     dataset = open_dataset(shared_dataset("azure_docs_tutorial_validation_set.jsonl"))
     totals = [t.total for t in count_dataset(dataset, "gpt-4o-mini").by_row.values()]
     assert (min(totals), max(totals), sum(totals)) == (41, 64, 489)
+
+
+# ------------------------------------------------------------------ file snapshot
+def test_reopening_an_unchanged_file_skips_hashing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "d.jsonl", ROWS, ("", "oops"))
+    cold = count_dataset(open_dataset(path), "gpt-4o-mini")
+
+    def no_hashing(raw: bytes) -> bytes:
+        raise AssertionError("lines were hashed although the file is unchanged")
+
+    monkeypatch.setattr(tokens, "line_key", no_hashing)
+    seen: list[tuple[int, int]] = []
+    warm = count_dataset(
+        open_dataset(path), "gpt-4o-mini", progress=lambda d, t: seen.append((d, t))
+    )
+    assert warm.by_row == cold.by_row
+    assert warm.skipped_rows == cold.skipped_rows == [len(ROWS) + 1]
+    assert warm.blank_rows == cold.blank_rows == 1
+    assert warm.exact
+    assert warm.encoding_name == "o200k_base"
+    assert seen[-1] == (len(ROWS) + 2, len(ROWS) + 2)
+
+
+def test_a_changed_file_is_not_read_from_its_snapshot(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "d.jsonl", ROWS[:3])
+    count_dataset(open_dataset(path), "gpt-4o-mini")
+    longer = chat(("user", "now a different and longer question"), ("assistant", "ok"))
+    write_jsonl(path, [*ROWS[:2], longer])
+    result = count_dataset(open_dataset(path), "gpt-4o-mini")
+    assert result.by_row[2].total == cookbook(longer["messages"])
+    assert result.cached_rows == 2  # the two unchanged lines, by content
+
+
+def test_edited_dataset_does_not_use_the_snapshot(tmp_path: Path) -> None:
+    dataset = open_dataset(write_jsonl(tmp_path / "d.jsonl", ROWS[:3]))
+    count_dataset(dataset, "gpt-4o-mini")
+    new = chat(("user", "edited"), ("assistant", "fine"))
+    dataset.set_data(0, new)
+    assert count_dataset(dataset, "gpt-4o-mini").by_row[0].total == cookbook(
+        new["messages"]
+    )
+
+
+def test_corrupt_snapshot_is_ignored() -> None:
+    assert tokens._decode_snapshot(b"FTK1garbage", 3) is None
+    assert tokens._decode_snapshot(b"nope", 0) is None
+
+
+def test_fast_length_matches_encode_ordinary(counter: TokenCounter) -> None:
+    for text in ("a\ud800b", "<|endoftext|><|fim_prefix|>", "", " " * 40, "日本語 ☕"):
+        assert counter.count_text(text) == len(O200K.encode_ordinary(text))
+
+    class Plain:  # a tiktoken without the private buffer API
+        encode_ordinary = staticmethod(O200K.encode_ordinary)
+
+    length = tokens._length_function(Plain())
+    assert length("hello world") == n("hello world")
