@@ -280,3 +280,13 @@ def test_shared_tutorial_file(capsys: pytest.CaptureFixture[str]) -> None:
         document["billed_tokens"],
     ) == (498, 10, 4980)
     assert document["token_stats"]["median"] == 48.5
+
+
+def test_histogram_uses_log_bins_for_skewed_totals() -> None:
+    lines = histogram([135] * 5 + [150, 72_960])
+    counts = [int(line.split()[-1]) for line in lines]
+    assert sum(counts) == 7
+    assert len(lines) <= 10
+    assert counts[0] == 6  # 135-150 share the first bin
+    assert counts[-1] == 1
+    assert "72,960" in lines[-1]

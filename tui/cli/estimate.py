@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import math
 import statistics
@@ -92,21 +93,36 @@ def token_stats(totals: Sequence[int]) -> dict[str, float | int | None]:
     }
 
 
+def _edges(low: int, high: int, bins: int) -> list[int]:
+    """Bin edges from `low` to `high + 1`: linear, or geometric for skewed data."""
+    if high + 1 > 20 * max(low, 1):  # a few huge examples: equal ratios per bin
+        ratio = ((high + 1) / max(low, 1)) ** (1 / bins)
+        edges = [low] + [math.ceil(max(low, 1) * ratio**i) for i in range(1, bins)]
+    else:
+        width = max(1, math.ceil((high - low + 1) / bins))
+        edges = list(range(low, high + 1, width))
+    edges = [*sorted(set(edges)), high + 1]
+    return [e for i, e in enumerate(edges) if i == 0 or e > edges[i - 1]]
+
+
 def histogram(totals: Sequence[int], bins: int = _BINS) -> list[str]:
-    """A small text histogram of per-example token totals, one line per bin."""
+    """A small text histogram of per-example token totals, one line per bin.
+
+    Bins are equal-width, or equal-ratio (log scale) when the largest example is
+    over 20 times the smallest, so a few huge examples do not squash the rest.
+    """
     if not totals:
         return []
     low, high = min(totals), max(totals)
-    width = max(1, math.ceil((high - low + 1) / bins))
-    counts = [0] * math.ceil((high - low + 1) / width)
+    edges = _edges(low, high, bins)
+    counts = [0] * (len(edges) - 1)
     for total in totals:
-        counts[(total - low) // width] += 1
+        counts[bisect.bisect_right(edges, total) - 1] += 1
     peak = max(counts)
     label_width = len(f"{high:,}")
     lines = []
     for index, count in enumerate(counts):
-        start = low + index * width
-        end = min(high, start + width - 1)
+        start, end = edges[index], edges[index + 1] - 1
         bar = "#" * math.ceil(count / peak * _BAR_WIDTH) if count else ""
         span = f"{start:>{label_width},}-{end:<{label_width},}"
         lines.append(f"  {span} | {bar} {count:,}")
