@@ -255,10 +255,7 @@ async def test_edit_turn_with_tool_calls_as_json(tmp_path: Path) -> None:
     app = make_app(path)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await settle(pilot)
-        bodies = [
-            str(v.query_one(".turn-body").render())
-            for v in screen.detail.query("TurnView")
-        ]
+        bodies = [screen.detail.turn_text(i) for i in range(4)]
         assert "→ tool call get_weather call_1" in bodies[1]
         assert '"city": "Oslo"' in bodies[1]
         assert "(result of call_1)" in bodies[2]

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.text import Text
-from textual.widgets import Static
-
 from ftui.tui.screens.help import HelpScreen
-from ftui.tui.widgets.example_detail import TurnView
 from ftui.tui.widgets.example_table import ExampleTable
 from tests.tui.curate_helpers import curate, make_app, settle, write_fixture
 
@@ -52,19 +48,23 @@ async def test_markup_and_escape_codes_render_literally(tmp_path: Path) -> None:
         await pilot.pause()
         row = screen.table.render_line(screen.table.cursor + 1).text
         assert "[bold]x[/] and ␛[31mred␛[0m text" in row
-        views = list(screen.detail.query(TurnView))
-        user_body = views[1].query_one(".turn-body", Static).render()
-        assert isinstance(user_body, Text) or hasattr(user_body, "plain")
-        plain = str(user_body)
-        assert "[bold]x[/]" in plain
-        assert "\x1b" not in plain
-        assert "␛[31m" in plain
-        answer = str(views[2].query_one(".turn-body", Static).render())
-        assert "[link]no[/link]" in answer
-        # nothing styled bold by the dataset's own "markup"
-        for y in range(screen.table.size.height):
-            for segment in screen.table.render_line(y):
-                assert "\x1b" not in segment.text
+        detail = screen.detail
+        user_body = detail.turn_text(1)
+        assert "[bold]x[/]" in user_body
+        assert "\x1b" not in user_body
+        assert "␛[31m" in user_body
+        assert "[link]no[/link]" in detail.turn_text(2)
+        # what is painted: the literal text, no escape byte, nothing made bold
+        painted = [
+            segment
+            for widget in (screen.table, detail)
+            for y in range(widget.size.height)
+            for segment in widget.render_line(y)
+        ]
+        assert not any("\x1b" in segment.text for segment in painted)
+        literal = [s for s in painted if "[bold]x[/]" in s.text]
+        assert literal
+        assert all(not (s.style and s.style.bold) for s in literal)
 
 
 async def test_goto_line_and_palette_provider(tmp_path: Path) -> None:
@@ -75,9 +75,7 @@ async def test_goto_line_and_palette_provider(tmp_path: Path) -> None:
         await pilot.press(*"9", "enter")
         await pilot.pause()
         assert screen.table.row_id == 8
-        assert "line 9" in str(
-            screen.detail.query_one(".detail-title", Static).render()
-        )
+        assert screen.detail.text.startswith("line 9")
         assert not screen.goto_line(99)
         # the palette offers "Go to line N"
         from ftui.tui.commands import CurateCommands

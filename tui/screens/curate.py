@@ -9,6 +9,7 @@ revalidated, and whole-file checks rerun in the background a moment later.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -63,6 +64,10 @@ VALIDATE_DELAY = 0.8
 """Seconds after the last edit before the whole file is revalidated."""
 DEDUP_DELAY = 2.0
 """Seconds after the last edit before duplicates are searched again."""
+DETAIL_IDLE = 0.15
+"""A cursor move this long after the last detail redraw redraws it at once."""
+DETAIL_DELAY = 0.08
+"""Otherwise the detail pane is redrawn once the keys pause this long."""
 
 
 @dataclass(frozen=True)
@@ -286,6 +291,7 @@ class CurateScreen(Screen[None]):
         self._cost_pending = False
         self._line_width = len(str(max(len(dataset), 1)))
         self.cost_estimate: Any = None
+        self._detail_shown_at = 0.0
         self.validate_delay = VALIDATE_DELAY
         """Seconds after an edit before the whole file is revalidated."""
         self.dedup_delay = DEDUP_DELAY
@@ -614,9 +620,26 @@ class CurateScreen(Screen[None]):
 
     @on(ExampleTable.CursorMoved)
     def _cursor_moved(self, message: ExampleTable.CursorMoved) -> None:
-        self._show_detail()
+        # Redrawing the detail pane costs a layout pass (tens of ms); while keys
+        # repeat, only the table follows each key and the pane catches up after.
+        if time.monotonic() - self._detail_shown_at >= DETAIL_IDLE:
+            self._show_detail()
+        else:
+            self._debounce("detail", DETAIL_DELAY, self._show_detail)
+
+    def _sync_detail(self) -> None:
+        """Bring a pending detail update forward (actions read the pane's turn)."""
+        timer = self._debounce_timers.pop("detail", None)
+        if timer is not None:
+            timer.stop()
+        if self.detail.row_id != self.table.row_id:
+            self._show_detail()
 
     def _show_detail(self, selected: int | None = None) -> None:
+        self._detail_shown_at = time.monotonic()
+        timer = self._debounce_timers.pop("detail", None)
+        if timer is not None:
+            timer.stop()
         row_id = self.table.row_id
         detail = self.detail
         if row_id is None:
@@ -776,6 +799,7 @@ class CurateScreen(Screen[None]):
             self.table.select_row(row_id)
             self.notify(f"line {line} was hidden: showing all examples")
         self.table.focus()
+        self._show_detail()
         return True
 
     def jump_to(self, row_id: int, message_index: int | None = None) -> None:
@@ -794,6 +818,7 @@ class CurateScreen(Screen[None]):
 
     # ------------------------------------------------------------------ edits
     def _current(self) -> tuple[int, Any] | None:
+        self._sync_detail()
         row_id = self.table.row_id
         if row_id is None:
             self.notify("no example selected", severity="warning")
@@ -1379,10 +1404,12 @@ class CurateScreen(Screen[None]):
 
     def action_next_turn(self) -> None:
         """Select the next turn of the example."""
+        self._sync_detail()
         self.detail.action_next_turn()
 
     def action_previous_turn(self) -> None:
         """Select the previous turn of the example."""
+        self._sync_detail()
         self.detail.action_previous_turn()
 
     def action_show_panel(self, tab: str) -> None:

@@ -1,7 +1,10 @@
 """The selected example, turn by turn: role, plain text, tokens, weight and issues.
 
-Dataset text is always drawn as `rich.text.Text` after `ftui.tui.plain.clean`,
-never as markup, so `[bold]` stays literal and escape codes become visible symbols.
+Drawn with the Line API (like the table): the example is wrapped once into
+lines and only visible lines are painted, so moving through examples costs no
+layout pass and a huge turn costs no widgets. Dataset text is always a
+`rich.text.Text` cleaned by `ftui.tui.plain.clean`, never markup, so `[bold]`
+stays literal and escape codes become visible symbols.
 """
 
 from __future__ import annotations
@@ -11,21 +14,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ftui.core.example_edits import messages_of
 from ftui.core.jsonl import Record
 from ftui.tui.plain import clean, plain
 
-__all__ = ["BODY_LIMIT", "ExampleDetail", "TurnView", "render_content"]
+__all__ = ["BODY_LIMIT", "ExampleDetail", "render_content"]
 
-BODY_LIMIT = 20_000
+BODY_LIMIT = 60_000
 """Characters of one turn drawn in the pane; longer text is cut (edit shows all)."""
 
 
@@ -111,84 +116,31 @@ def render_content(message: dict[str, Any]) -> str:
     return "\n".join(pieces) if pieces else "(no content)"
 
 
-class TurnView(Vertical):
-    """One turn: a header line, its issues and its text."""
-
-    DEFAULT_CSS = """
-    TurnView {
-        height: auto;
-        padding: 0 1;
-        border-left: blank;
-        & > .turn-header { color: $text-muted; }
-        & > .turn-issues { color: $warning; }
-        & > .turn-issues.-error { color: $error; }
-        & > .turn-body { color: $foreground; }
-        &.-role-assistant > .turn-header { color: $success; }
-        &.-role-user > .turn-header { color: $primary; }
-        &.-role-system > .turn-header { color: $secondary; }
-        &.-role-developer > .turn-header { color: $secondary; }
-        &.-role-tool > .turn-header { color: $accent; }
-        &.-role-unknown > .turn-header { color: $error; }
-        &.-untrained > .turn-body { color: $text-muted; }
-        &.-untrained > .turn-header { text-style: italic; }
-        &.-selected { border-left: thick $accent; background: $boost; }
-        &.-extra > .turn-header { color: $accent; }
-    }
-    """
-
-    @dataclass
-    class Clicked(Message):
-        """A turn was clicked (the pane selects it)."""
-
-        turn: TurnView
-
-    def __init__(
-        self, index: int, header: Text, issues: Text | None, error: bool, body: Text
-    ) -> None:
-        super().__init__()
-        self.index = index
-        """Index of the turn in the example's message list; -1 for extra sections."""
-        self._content = (header, issues, error, body)
-
-    def compose(self) -> ComposeResult:
-        """Header, issues, body."""
-        header, issues, error, body = self._content
-        yield Static(header, classes="turn-header")
-        issue_view = Static(issues or "", classes="turn-issues")
-        issue_view.display = issues is not None
-        issue_view.set_class(error, "-error")
-        yield issue_view
-        yield Static(body, classes="turn-body")
-
-    def set_content(
-        self, header: Text, issues: Text | None, error: bool, body: Text
-    ) -> None:
-        """Update the three parts in place."""
-        self._content = (header, issues, error, body)
-        if not self.is_mounted or not self.children:
-            return
-        self.query_one(".turn-header", Static).update(header)
-        issue_view = self.query_one(".turn-issues", Static)
-        issue_view.display = issues is not None
-        issue_view.set_class(error, "-error")
-        issue_view.update(issues or "")
-        self.query_one(".turn-body", Static).update(body)
-
-    def on_click(self, event: events.Click) -> None:
-        """Let the pane select this turn."""
-        self.post_message(self.Clicked(self))
-
-
 _ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 
 
-class ExampleDetail(VerticalScroll, can_focus=True):
+@dataclass
+class _Block:
+    """One part of the pane: a title, a turn, or an extra section."""
+
+    turn: int
+    """Index of the turn; -1 for the title and extra sections."""
+    header: Text
+    issues: Text | None
+    body: Text
+    role_class: str
+    untrained: bool = False
+    error: bool = False
+
+
+class ExampleDetail(ScrollView, can_focus=True):
     """The selected example, one block per turn, with a turn cursor.
 
     | Key | Action |
     |---|---|
     | up / k, down / j | previous / next turn |
-    | pageup, pagedown | scroll |
+    | pageup, pagedown, home, end | scroll |
+    | click | select a turn |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -196,12 +148,35 @@ class ExampleDetail(VerticalScroll, can_focus=True):
         Binding("down,j", "next_turn", "Next turn", show=False),
     ]
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "example-detail--title",
+        "example-detail--error",
+        "example-detail--warning",
+        "example-detail--cursor",
+        "example-detail--untrained",
+        "example-detail--role-system",
+        "example-detail--role-user",
+        "example-detail--role-assistant",
+        "example-detail--role-tool",
+        "example-detail--role-unknown",
+        "example-detail--role-extra",
+    }
+
     DEFAULT_CSS = """
     ExampleDetail {
         background: $surface;
-        & > .detail-title { color: $text-muted; padding: 0 1; }
-        & > .detail-error { color: $error; padding: 0 1; }
-        & > .detail-raw { padding: 0 1; }
+        overflow-x: hidden;
+        & > .example-detail--title { color: $text-muted; }
+        & > .example-detail--error { color: $error; }
+        & > .example-detail--warning { color: $warning; }
+        & > .example-detail--cursor { color: $accent; background: $boost; }
+        & > .example-detail--untrained { color: $text-muted; }
+        & > .example-detail--role-system { color: $secondary; text-style: bold; }
+        & > .example-detail--role-user { color: $primary; text-style: bold; }
+        & > .example-detail--role-assistant { color: $success; text-style: bold; }
+        & > .example-detail--role-tool { color: $accent; text-style: bold; }
+        & > .example-detail--role-unknown { color: $error; text-style: bold; }
+        & > .example-detail--role-extra { color: $accent; text-style: bold; }
     }
     """
 
@@ -225,18 +200,30 @@ class ExampleDetail(VerticalScroll, can_focus=True):
         """Index of the selected turn in the message list."""
         self.turn_total = 0
         self._roles: list[str] = []
+        self._blocks: list[_Block] = []
+        self._lines: list[tuple[int, Strip]] = []
+        """(turn index or -1, wrapped line) for the current width."""
+        self._starts: dict[int, int] = {}
+        self._wrapped_width = -1
 
-    def compose(self) -> ComposeResult:
-        """Title, error and raw line slots; turns are mounted by `show`."""
-        yield Static(classes="detail-title")
-        yield Static(classes="detail-error")
-        yield Static(classes="detail-raw")
-
+    # ------------------------------------------------------------------ content
     def role_of(self, index: int) -> str | None:
         """Role of turn `index` of the shown example."""
         if 0 <= index < len(self._roles):
             return self._roles[index]
         return None
+
+    @property
+    def text(self) -> str:
+        """Everything the pane shows, as plain text (tests, copy)."""
+        return "\n".join(strip.text for _, strip in self._lines)
+
+    def turn_text(self, index: int) -> str:
+        """The shown body of turn `index` as plain text."""
+        for block in self._blocks:
+            if block.turn == index:
+                return block.body.plain
+        raise IndexError(index)
 
     def show(
         self,
@@ -260,57 +247,64 @@ class ExampleDetail(VerticalScroll, can_focus=True):
         """
         same_row = row_id == self.row_id
         self.row_id = row_id
-        title_view = self.query_one(".detail-title", Static)
-        error_view = self.query_one(".detail-error", Static)
-        raw_view = self.query_one(".detail-raw", Static)
-        title_view.update(Text(title))
-        turns: list[tuple[Text, Text | None, bool, Text, list[str]]] = []
         data = record.data if record is not None else None
         messages = messages_of(data) or []
         self._roles = []
+        blocks: list[_Block] = []
         line_issues = [i for i in issues if getattr(i, "message_index", None) is None]
-        error_lines = []
+        notes: list[str] = []
+        error = False
         if record is not None and record.error is not None:
             if not any(i.code == record.error.code for i in line_issues):
-                error_lines.append(f"{record.error.code}: {record.error.message}")
-            error_lines.append("press e to edit the raw line until it parses")
+                notes.append(f"{record.error.code}: {record.error.message}")
+            notes.append("press e to edit the raw line until it parses")
+            error = True
         for issue in line_issues:
-            error_lines.append(f"{issue.severity}: {issue.message} [{issue.code}]")
-        error_view.update(Text(clean("\n".join(error_lines))))
-        error_view.display = bool(error_lines)
-        show_raw = record is not None and (
-            record.data is None or (not messages and record.data is not None)
-        )
-        raw_view.display = show_raw
-        if show_raw and record is not None:
+            notes.append(f"{issue.severity}: {issue.message} [{issue.code}]")
+            error = error or str(issue.severity) == "error"
+        raw = Text("")
+        if record is not None and (record.data is None or not messages):
             raw_text = (
                 record.text()
                 if record.data is None
                 else json.dumps(record.data, ensure_ascii=False, indent=2)
             )
-            raw_view.update(plain(raw_text[:BODY_LIMIT]))
+            raw = plain(raw_text[:BODY_LIMIT])
+        blocks.append(
+            _Block(
+                -1,
+                Text(clean(title)),
+                Text(clean("\n".join(notes))) if notes else None,
+                raw,
+                "title",
+                error=error,
+            )
+        )
         for index, message in enumerate(messages):
-            turns.append(self._turn(index, message, per_message, issues))
+            blocks.append(self._turn(index, message, per_message, issues))
         if isinstance(data, dict) and "input" in data:
             for key in ("preferred_output", "non_preferred_output"):
                 outputs = data.get(key)
                 if isinstance(outputs, list):
                     for message in outputs:
                         if isinstance(message, dict):
-                            header = Text(key.replace("_", " "))
                             body = plain(render_content(message)[:BODY_LIMIT])
-                            turns.append((header, None, False, body, ["-extra"]))
+                            label = Text(key.replace("_", " "))
+                            blocks.append(_Block(-1, label, None, body, "extra"))
+        self._blocks = blocks
         self.turn_total = len(messages)
-        self._sync_turns(turns)
+        self._wrapped_width = -1
+        self._wrap()
         if selected is not None:
             self.selected_turn = selected
         elif not same_row:
             self.selected_turn = 0
+        if not same_row and selected is None:
+            self.scroll_to(y=0, animate=False, immediate=True)
         self.select_turn(
             self.selected_turn, scroll=not same_row or selected is not None
         )
-        if not same_row and selected is None:
-            self.scroll_home(animate=False, immediate=True)
+        self.refresh()
 
     def _turn(
         self,
@@ -318,16 +312,12 @@ class ExampleDetail(VerticalScroll, can_focus=True):
         message: Any,
         per_message: Sequence[int] | None,
         issues: Sequence[Any],
-    ) -> tuple[Text, Text | None, bool, Text, list[str]]:
+    ) -> _Block:
         if not isinstance(message, dict):
             self._roles.append("?")
             body = plain(json.dumps(message, ensure_ascii=False)[:BODY_LIMIT])
-            return (
-                Text(f"{index + 1} (not an object)"),
-                None,
-                False,
-                body,
-                ["-role-unknown"],
+            return _Block(
+                index, Text(f"{index + 1} (not an object)"), None, body, "unknown"
             )
         role = message.get("role")
         role_text = role if isinstance(role, str) else json.dumps(role)
@@ -339,12 +329,16 @@ class ExampleDetail(VerticalScroll, can_focus=True):
             parts.append(f"· {per_message[index]:,} tok")
         untrained = False
         if role == "assistant":
-            weight = message.get("weight")
-            untrained = weight == 0
+            untrained = message.get("weight") == 0
             parts.append("· weight 0: not trained" if untrained else "· trained")
-        classes = [f"-role-{role_text}" if role_text in _ROLES else "-role-unknown"]
-        if untrained:
-            classes.append("-untrained")
+        if role_text in ("system", "developer"):
+            role_class = "system"
+        elif role_text in ("tool", "function"):
+            role_class = "tool"
+        elif role_text in _ROLES:
+            role_class = role_text
+        else:
+            role_class = "unknown"
         mine = [i for i in issues if getattr(i, "message_index", None) == index]
         issue_text = None
         error = False
@@ -355,48 +349,94 @@ class ExampleDetail(VerticalScroll, can_focus=True):
             error = any(str(i.severity) == "error" for i in mine)
         text = render_content(message)
         if len(text) > BODY_LIMIT:
-            text = (
-                text[:BODY_LIMIT]
-                + f"\n… {len(text) - BODY_LIMIT:,} more characters (e edits all of it)"
-            )
-        return Text(" ".join(parts)), issue_text, error, plain(text), classes
+            more = len(text) - BODY_LIMIT
+            text = text[:BODY_LIMIT] + f"\n… {more:,} more characters (e edits all)"
+        return _Block(
+            index,
+            Text(" ".join(parts)),
+            issue_text,
+            plain(text),
+            role_class,
+            untrained=untrained,
+            error=error,
+        )
 
-    def _sync_turns(
-        self, turns: list[tuple[Text, Text | None, bool, Text, list[str]]]
-    ) -> None:
-        views = list(self.query(TurnView))
-        if len(views) > len(turns):
-            for view in views[len(turns) :]:
-                view.remove()
-            views = views[: len(turns)]
-        for position, (view, turn) in enumerate(zip(views, turns, strict=False)):
-            header, issues, error, body, classes = turn
-            view.index = position if "-extra" not in classes else -1
-            view.set_classes(classes)
-            view.set_content(header, issues, error, body)
-        new = []
-        for position in range(len(views), len(turns)):
-            header, issues, error, body, classes = turns[position]
-            view = TurnView(
-                position if "-extra" not in classes else -1, header, issues, error, body
-            )
-            view.set_classes(classes)
-            new.append(view)
-        if new:
-            self.mount_all(new)
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"example-detail--{name}", partial=True)
 
+    def _wrap(self) -> None:
+        """Wrap every block to the pane's width (two columns go to the turn cursor)."""
+        width = max(10, self.scrollable_content_region.width - 2)
+        if width == self._wrapped_width:
+            return
+        self._wrapped_width = width
+        console = self.app.console
+        lines: list[tuple[int, Strip]] = []
+        starts: dict[int, int] = {}
+        base = self.rich_style
+        for block in self._blocks:
+            starts.setdefault(block.turn, len(lines))
+            header_style = (
+                self._style("title")
+                if block.role_class == "title"
+                else self._style(f"role-{block.role_class}")
+            )
+            pieces: list[tuple[Text, Style | None]] = [(block.header, header_style)]
+            if block.issues is not None:
+                pieces.append(
+                    (block.issues, self._style("error" if block.error else "warning"))
+                )
+            if block.body.plain:
+                body_style = self._style("untrained") if block.untrained else None
+                pieces.append((block.body, body_style))
+            for text, style in pieces:
+                if style is not None:
+                    text = text.copy()
+                    text.stylize(style)
+                for line in text.wrap(console, width, overflow="fold"):
+                    segments = list(line.render(console))
+                    strip = Strip(segments).apply_style(base)
+                    lines.append((block.turn, strip.adjust_cell_length(width, base)))
+            if block.role_class != "title" or block.body.plain or block.issues:
+                lines.append((-1, Strip.blank(width, base)))
+        self._lines = lines
+        self._starts = starts
+        self.virtual_size = Size(width + 2, len(lines))
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Re-wrap to the new width."""
+        self._wrap()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        """One wrapped line, with the turn cursor bar on the selected turn."""
+        index = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        turn, strip = self._lines[index]
+        selected = turn >= 0 and turn == self.selected_turn and self.turn_total > 0
+        if selected:
+            gutter = Strip([Segment("▌ ", base + self._style("cursor"))])
+        else:
+            gutter = Strip.blank(2, base)
+        return Strip.join([gutter, strip]).adjust_cell_length(width, base)
+
+    # ------------------------------------------------------------------ turn cursor
     def select_turn(self, index: int, *, scroll: bool = True) -> None:
         """Move the turn cursor (clamped) and scroll the turn into view."""
         index = max(0, min(index, self.turn_total - 1)) if self.turn_total else 0
         self.selected_turn = index
-        target: TurnView | None = None
-        for view in self.query(TurnView):
-            selected = view.index == index and self.turn_total > 0
-            view.set_class(selected, "-selected")
-            if selected:
-                target = view
-        if target is not None and scroll:
-            self.call_after_refresh(self.scroll_to_widget, target, animate=False)
+        if scroll and self.turn_total:
+            start = self._starts.get(index, 0)
+            end = self._starts.get(index + 1, len(self._lines))
+            top, height = int(self.scroll_y), self.scrollable_content_region.height
+            if start < top or start >= top + height:
+                self.scroll_to(y=start, animate=False, immediate=True)
+            elif end > top + height and end - start <= height:
+                self.scroll_to(y=end - height, animate=False, immediate=True)
+        self.refresh()
         self.post_message(self.TurnSelected(self, index))
 
     def action_previous_turn(self) -> None:
@@ -407,7 +447,13 @@ class ExampleDetail(VerticalScroll, can_focus=True):
         """Select the next turn."""
         self.select_turn(self.selected_turn + 1)
 
-    def on_turn_view_clicked(self, event: TurnView.Clicked) -> None:
-        """Select a clicked turn."""
-        if event.turn.index >= 0:
-            self.select_turn(event.turn.index)
+    def on_click(self, event: events.Click) -> None:
+        """Select the clicked turn."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = int(self.scroll_y) + offset.y
+        if 0 <= index < len(self._lines):
+            turn = self._lines[index][0]
+            if turn >= 0:
+                self.select_turn(turn, scroll=False)
