@@ -470,6 +470,7 @@ class FineTuningService:
         """
         waited = 0.0
         failures = 0
+        polls = 0
         while True:
             try:
                 info = await self.retrieve_file(file_id)
@@ -499,8 +500,12 @@ class FineTuningService:
                 raise ServiceError(
                     f"file {file_id} still '{info.status}' after {max_wait:g}s"
                 )
-            await self._sleep(poll_interval)
-            waited += poll_interval
+            # Small files are processed in seconds: start fast, slow down to
+            # `poll_interval`.
+            delay = min(poll_interval, 0.25 * 2.0**polls)
+            polls += 1
+            await self._sleep(delay)
+            waited += delay
 
     async def list_files(self, *, purpose: str | None = None) -> list[FileInfo]:
         """List files (all pages)."""

@@ -293,7 +293,8 @@ async def _follow(service: FineTuningService, args: argparse.Namespace) -> int:
         for event in update.events:
             if args.ndjson:
                 emit_json(
-                    {"type": "event", **event.model_dump(mode="json")}, indent=None
+                    {"type": "event", "event": event.model_dump(mode="json")},
+                    indent=None,
                 )
             else:
                 print(_event_line(event), flush=True)
