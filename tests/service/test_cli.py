@@ -77,7 +77,8 @@ def test_submit_follow_show_list(
         "--yes",
     )
     assert code == 0, err
-    assert "estimated cost" in out and "billed tokens" in out
+    assert "estimated cost" in out
+    assert "billed tokens" in out
     assert "epochs           2" in out
     job_id = out.split("created job ")[1].split()[0]
     assert job_id.startswith("ftjob-")
@@ -98,16 +99,18 @@ def test_submit_follow_show_list(
     assert detail["job"]["seed"] == 7
     assert detail["job"]["hyperparameters"]["n_epochs"] == 2
     points = detail["metrics"]["points"]
-    assert points and {"step", "train_loss", "valid_loss", "full_valid_loss"} <= set(
-        points[0]
-    )
+    assert points
+    assert {"step", "train_loss", "valid_loss", "full_valid_loss"} <= set(points[0])
     assert [p["step"] for p in points] == sorted(p["step"] for p in points)
     assert all(p["train_loss"] is not None for p in points)
-    assert detail["checkpoints"] and "step_number" in detail["checkpoints"][0]
+    assert detail["checkpoints"]
+    assert "step_number" in detail["checkpoints"][0]
     assert 0 < len(detail["events"]) <= 20
 
     code, out, _ = run(capsys, "jobs", "show", job_id)
-    assert code == 0 and "metrics:" in out and "checkpoints:" in out
+    assert code == 0
+    assert "metrics:" in out
+    assert "checkpoints:" in out
 
     code, out, _ = run(capsys, "jobs", "list", "--json")
     assert code == 0
@@ -115,7 +118,9 @@ def test_submit_follow_show_list(
     assert [j["id"] for j in jobs] == [job_id]
     assert {"id", "status", "model", "fine_tuned_model", "created_at"} <= set(jobs[0])
     code, out, _ = run(capsys, "jobs", "list")
-    assert code == 0 and job_id in out and "succeeded" in out
+    assert code == 0
+    assert job_id in out
+    assert "succeeded" in out
 
 
 def test_follow_ndjson_and_exit_1_on_failure(
@@ -129,7 +134,8 @@ def test_follow_ndjson_and_exit_1_on_failure(
     records = [json.loads(line) for line in out.splitlines()]
     assert {r["type"] for r in records} <= {"event", "status", "reconnecting"}
     events = [r["event"] for r in records if r["type"] == "event"]
-    assert events and all({"id", "created_at", "message"} <= set(e) for e in events)
+    assert events
+    assert all({"id", "created_at", "message"} <= set(e) for e in events)
     assert [e["created_at"] for e in events] == sorted(e["created_at"] for e in events)
     assert len({e["id"] for e in events}) == len(events)
     assert records[-1]["type"] == "status"
@@ -201,7 +207,8 @@ def test_submit_asks_on_a_terminal(
     assert "not submitted" in out
     monkeypatch.setattr("sys.stdin", Tty("y\n"))
     code, out, _ = run(capsys, "jobs", "submit", str(train_file), "--model", MODEL)
-    assert code == 0 and "created job ftjob-" in out
+    assert code == 0
+    assert "created job ftjob-" in out
 
 
 def test_submit_refuses_a_file_with_errors_unless_forced(
@@ -212,7 +219,8 @@ def test_submit_refuses_a_file_with_errors_unless_forced(
     bad = write_jsonl(tmp_path / "bad.jsonl", rows)
     code, _, err = run(capsys, "jobs", "submit", str(bad), "--model", MODEL, "--yes")
     assert code == 2
-    assert "validation error" in err and "line 4" in err
+    assert "validation error" in err
+    assert "line 4" in err
     code, out, _ = run(capsys, "jobs", "list", "--json")
     assert json.loads(out) == []
 
@@ -251,7 +259,8 @@ def test_no_configuration_at_all(
         monkeypatch.delenv(name, raising=False)
     code, _, err = run(capsys, "jobs", "list")
     assert code == 2
-    assert "ftui config add" in err and len(err.strip().splitlines()) == 1
+    assert "ftui config add" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 # ------------------------------------------------------------------------ config
@@ -272,7 +281,8 @@ def test_config_add_list_show_test(
         "--api-key-env",
         KEY_ENV,
     )
-    assert code == 0 and "saved profile emu" in out
+    assert code == 0
+    assert "saved profile emu" in out
     code, out, _ = run(
         capsys,
         "config",
@@ -295,15 +305,18 @@ def test_config_add_list_show_test(
     assert out.startswith("* emu ")
     code, out, _ = run(capsys, "config", "show", "--json")
     shown = json.loads(out)
-    assert shown["name"] == "emu" and shown["api_version"] == "2025-04-01-preview"
+    assert shown["name"] == "emu"
+    assert shown["api_version"] == "2025-04-01-preview"
     assert shown["key"].startswith(f"${KEY_ENV} (****")
     for name in ("emu", "emu1"):
         code, out, err = run(capsys, "config", "test", name)
         assert code == 0, err
-        assert out.startswith(f"ok: {name} ") and "authenticated" in out
+        assert out.startswith(f"ok: {name} ")
+        assert "authenticated" in out
     # The commands use the default profile with no environment variables at all.
     code, out, _ = run(capsys, "jobs", "list", "--json", "--profile", "emu1")
-    assert code == 0 and json.loads(out) == []
+    assert code == 0
+    assert json.loads(out) == []
 
 
 def test_config_test_explains_a_wrong_key_and_a_wrong_api_version(
@@ -342,7 +355,8 @@ def test_config_test_explains_a_wrong_key_and_a_wrong_api_version(
     )
     code, _, err = run(capsys, "config", "test", "oldapi")
     assert code == 1
-    assert "404" in err and "api-version" in err
+    assert "404" in err
+    assert "api-version" in err
 
 
 def test_config_test_unreachable(
