@@ -129,21 +129,21 @@ def parse_chat_request(body: dict[str, Any]) -> ChatRequest:
     )
 
 
-def _reply(request: ChatRequest, index: ChatIndex, model: str) -> tuple[list[str], str]:
+def _reply(request: ChatRequest, index: ChatIndex, base: str) -> tuple[list[str], str]:
     """The reply split into stream pieces, and the finish reason."""
     pieces = _PIECES.findall(index.answer(request.prompt))
     if request.max_tokens is not None:
         kept: list[str] = []
         for piece in pieces:
-            if count_tokens("".join([*kept, piece]), model) > request.max_tokens:
+            if count_tokens("".join([*kept, piece]), base) > request.max_tokens:
                 return kept, "length"
             kept.append(piece)
     return pieces, "stop"
 
 
-def _usage(request: ChatRequest, reply: str, model: str) -> dict[str, int]:
-    prompt_tokens = count_tokens(request.prompt_text, model) + 3
-    completion_tokens = count_tokens(reply, model)
+def _usage(request: ChatRequest, reply: str, base: str) -> dict[str, int]:
+    prompt_tokens = count_tokens(request.prompt_text, base) + 3
+    completion_tokens = count_tokens(reply, base)
     return {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
@@ -152,7 +152,7 @@ def _usage(request: ChatRequest, reply: str, model: str) -> dict[str, int]:
 
 
 def completion(
-    request: ChatRequest, index: ChatIndex, model: str, now: int
+    request: ChatRequest, index: ChatIndex, model: str, base: str, now: int
 ) -> dict[str, Any]:
     """A non-streaming `chat.completion` body.
 
@@ -160,12 +160,13 @@ def completion(
         request: The parsed request.
         index: Prompt → reply index of the model's training file.
         model: The fine-tuned model name (echoed as `model`).
+        base: The base model (picks the tokenizer for `usage`).
         now: Unix time for `created`.
 
     Returns:
         The response body.
     """
-    pieces, finish = _reply(request, index, model)
+    pieces, finish = _reply(request, index, base)
     reply = "".join(pieces)
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
@@ -185,12 +186,12 @@ def completion(
                 "content_filter_results": _FILTER_OK,
             }
         ],
-        "usage": _usage(request, reply, model),
+        "usage": _usage(request, reply, base),
     }
 
 
 def stream_chunks(
-    request: ChatRequest, index: ChatIndex, model: str, now: int
+    request: ChatRequest, index: ChatIndex, model: str, base: str, now: int
 ) -> Iterator[bytes]:
     """Server-sent events of a streaming completion, ending with `data: [DONE]`.
 
@@ -198,12 +199,13 @@ def stream_chunks(
         request: The parsed request.
         index: Prompt → reply index of the model's training file.
         model: The fine-tuned model name.
+        base: The base model (picks the tokenizer for `usage`).
         now: Unix time for `created`.
 
     Yields:
         Encoded `data: ...\\n\\n` events.
     """
-    pieces, finish = _reply(request, index, model)
+    pieces, finish = _reply(request, index, base)
     ident = f"chatcmpl-{uuid.uuid4().hex}"
 
     def event(payload: dict[str, Any] | str) -> bytes:
@@ -257,7 +259,7 @@ def stream_chunks(
                 "model": model,
                 "system_fingerprint": "fp_emulator",
                 "choices": [],
-                "usage": _usage(request, "".join(pieces), model),
+                "usage": _usage(request, "".join(pieces), base),
             }
         )
     yield event("[DONE]")

@@ -682,14 +682,15 @@ class EmulatorState:
             merged = {**implicit, **self.deployments}
         return [{"name": k, "model": v} for k, v in merged.items()]
 
-    def chat_target(self, deployment: str) -> tuple[str, ChatIndex]:
+    def chat_target(self, deployment: str) -> tuple[str, str, ChatIndex]:
         """The model behind a deployment and the prompt → reply index it learned.
 
         Args:
             deployment: Deployment name (Azure route) or `model` (v1 route).
 
         Returns:
-            `(fine-tuned model name, chat index of its training file)`.
+            `(deployed model name, the job's base model, chat index of its
+            training file)`.
 
         Raises:
             ApiError: 404 DeploymentNotFound.
@@ -713,7 +714,7 @@ class EmulatorState:
             index = build_chat_index(training.path) if training else ChatIndex()
             with self.lock:
                 index = self._chat.setdefault(job.training_file, index)
-        return model, index
+        return model, job.model, index
 
     def list_models(self) -> dict[str, Any]:
         """Base models and fine-tuned models, as `/models` lists them."""
