@@ -75,6 +75,7 @@ __all__ = [
     "TokenCounter",
     "base_model_name",
     "count_dataset",
+    "count_records",
     "encoding_name_for",
     "reset_counters",
 ]
@@ -319,6 +320,16 @@ def _encode_pool() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ftui-tokens")
         return _pool
+
+
+_caches: dict[Path, TokenCache] = {}
+
+
+def _default_cache() -> TokenCache:
+    """The shared cache in `cache_dir()` (one SQLite connection per folder)."""
+    cache = TokenCache()
+    with _counters_lock:
+        return _caches.setdefault(cache.path, cache)
 
 
 def reset_counters() -> None:
@@ -714,7 +725,7 @@ def count_dataset(
         ConfigError: The model's encoding cannot be determined.
     """
     encoding_name = encoding_name_for(model)
-    store = (cache if cache is not None else TokenCache()) if use_cache else None
+    store = (cache if cache is not None else _default_cache()) if use_cache else None
     exact_key = f"{encoding_name}/m{METHOD_VERSION}"
     total_rows = len(dataset)
     file_key = _file_key(dataset, exact_key) if store is not None else None

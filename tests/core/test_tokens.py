@@ -544,3 +544,17 @@ def test_fast_length_matches_encode_ordinary(counter: TokenCounter) -> None:
 
     length = tokens._length_function(Plain())
     assert length("hello world") == n("hello world")
+
+
+def test_concurrent_counts_agree(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = [chat(("user", f"q {i} " * 20), ("assistant", f"a {i}")) for i in range(400)]
+    dataset = open_dataset(write_jsonl(tmp_path / "d.jsonl", rows))
+    with ThreadPoolExecutor(3) as pool:
+        results = list(
+            pool.map(lambda _: count_dataset(dataset, "gpt-4o-mini"), range(3))
+        )
+    expected = [cookbook(r["messages"]) for r in rows]
+    for result in results:
+        assert [result.by_row[i].total for i in range(400)] == expected
