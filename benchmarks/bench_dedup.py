@@ -9,8 +9,9 @@ planted truth:
   pair of near copies of one base; a predicted pair is any two rows that end up
   in one duplicate group (exact groups merged into the near group of their
   representative), not counting pairs of exact copies. Precision and recall
-  are over those pairs; "sibling pairs grouped" counts the similar-but-distinct
-  pairs wrongly grouped.
+  are over those pairs; the similar-but-distinct pairs (half-rewritten and
+  refilled-template siblings) wrongly grouped are counted separately (they
+  are also in the precision: any predicted pair not planted lowers it).
 * exact copies: every planted exact copy must be in its base's exact group.
 
 Then it times the naive alternative, rapidfuzz `process.cdist(fuzz.ratio,
@@ -123,6 +124,7 @@ def evaluate(result: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
     predicted_near = predicted - exact_pairs
     hit = len(predicted_near & true_near)
     siblings = {tuple(sorted(p)) for p in truth["siblings"]}
+    refilled = {tuple(sorted(p)) for p in truth.get("refilled", [])}
     return {
         "near_true_pairs": len(true_near),
         "near_predicted_pairs": len(predicted_near),
@@ -130,6 +132,7 @@ def evaluate(result: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
         "recall": hit / len(true_near) if true_near else 1.0,
         "exact_copies_found": f"{exact_found}/{exact_total}",
         "sibling_pairs_grouped": f"{len(siblings & predicted)}/{len(siblings)}",
+        "refilled_pairs_grouped": f"{len(refilled & predicted)}/{len(refilled)}",
         "missed_by_edit": _missed_by_edit(truth, predicted),
     }
 
@@ -217,8 +220,9 @@ def main() -> None:
         print(
             f"  near pairs: precision {scores['precision']:.4f}, recall "
             f"{scores['recall']:.4f} ({scores['near_predicted_pairs']} predicted, "
-            f"{scores['near_true_pairs']} planted); sibling pairs grouped "
-            f"{scores['sibling_pairs_grouped']}; missed by edit "
+            f"{scores['near_true_pairs']} planted); similar-but-distinct pairs "
+            f"wrongly grouped: half-rewritten {scores['sibling_pairs_grouped']}, "
+            f"refilled template {scores['refilled_pairs_grouped']}; missed by edit "
             f"{scores['missed_by_edit'] or 'none'}"
         )
     first = args.sizes[0]

@@ -7,6 +7,9 @@ the hard case for near-duplicate detection. On top of that:
 
 * siblings: distinct examples made from another one by rewriting about half of
   its note and all of its answer (similar, but *not* duplicates);
+* refilled siblings: distinct examples using exactly another one's sentence
+  templates in the same order, with every slot (patient, finding, drug,
+  number, code) refilled: the same wording around different specifics;
 * exact copies: the same object re-serialized (key order, spacing, whitespace
   inside strings changed) or copied byte for byte;
 * near copies: one edit of a base example: whitespace and punctuation changes,
@@ -15,7 +18,7 @@ the hard case for near-duplicate detection. On top of that:
 
 Usage: `python benchmarks/make_dedup_dataset.py OUT.jsonl --examples 10000`.
 Writes OUT.jsonl and OUT.truth.json (1-based line numbers of every planted
-family and sibling pair).
+family, sibling pair and refilled pair).
 """
 
 from __future__ import annotations
@@ -353,11 +356,13 @@ def new_example(rng: random.Random) -> Example:
     """A fresh distinct example: 5-8 note sentences, 2-4 code lines."""
     sentences = rng.sample(NOTE_SENTENCES, rng.randint(5, 8))
     answers = rng.sample(ANSWER_LINES, rng.randint(2, 4))
+    missing = rng.choice(MISSING)
     return Example(
         rng.choice(SLOTS["setting"]),
         [_fill(s, rng) for s in sentences],
         [_fill(a, rng) for a in answers],
-        _fill(rng.choice(MISSING), rng),
+        _fill(missing, rng),
+        {"note": sentences, "answer": answers, "missing": missing},
     )
 
 
@@ -372,6 +377,20 @@ def sibling(base: Example, rng: random.Random) -> Example:
         note,
         [_fill(a, rng) for a in answers],
         _fill(rng.choice(MISSING), rng),
+    )
+
+
+def refilled(base: Example, rng: random.Random) -> Example:
+    """A distinct example with exactly `base`'s templates, every slot refilled.
+
+    The same sentences in the same order with other patients, findings, drugs,
+    numbers and codes: the closest a distinct templated example gets.
+    """
+    return Example(
+        base.setting,
+        [_fill(t, rng) for t in base.meta["note"]],
+        [_fill(t, rng) for t in base.meta["answer"]],
+        _fill(base.meta["missing"], rng),
     )
 
 
@@ -434,6 +453,7 @@ def generate(
     exact_share: float = 0.05,
     near_share: float = 0.10,
     sibling_share: float = 0.10,
+    refilled_share: float = 0.05,
 ) -> tuple[list[str], dict[str, Any]]:
     """Build the lines and the ground truth.
 
@@ -442,7 +462,10 @@ def generate(
         seed: Random seed (same seed, same file).
         exact_share: Share of lines that are exact copies.
         near_share: Share of lines that are near copies.
-        sibling_share: Share of lines that are siblings (distinct, similar).
+        sibling_share: Share of lines that are siblings (distinct, half the
+            note shared).
+        refilled_share: Share of lines that are refilled siblings (distinct,
+            same templates in the same order, every value different).
 
     Returns:
         `(lines, truth)`; truth has `families` (base line, exact copy lines,
@@ -452,7 +475,8 @@ def generate(
     n_exact = int(total * exact_share)
     n_near = int(total * near_share)
     n_sibling = int(total * sibling_share)
-    n_base = total - n_exact - n_near - n_sibling
+    n_refilled = int(total * refilled_share)
+    n_base = total - n_exact - n_near - n_sibling - n_refilled
     items: list[tuple[str, int, str, Any]] = []  # (json, family, role, detail)
     bases = [new_example(rng) for _ in range(n_base)]
     for family, example in enumerate(bases):
@@ -461,6 +485,10 @@ def generate(
         family = rng.randrange(n_base)
         example = sibling(bases[family], rng)
         items.append((_serialize(example.messages(), 0), -1, "sibling", family))
+    for _ in range(n_refilled):
+        family = rng.randrange(n_base)
+        example = refilled(bases[family], rng)
+        items.append((_serialize(example.messages(), 0), -1, "refilled", family))
     for _ in range(n_exact):
         family = rng.randrange(n_base)
         style = rng.randint(0, 2)
@@ -478,13 +506,13 @@ def generate(
         if item[2] == "base":
             keyed.append((float(item[1]), position, item))
         else:
-            base = item[1] if item[2] != "sibling" else item[3]
+            base = item[3] if item[2] in ("sibling", "refilled") else item[1]
             keyed.append((rng.uniform(base + 0.01, n_base), position, item))
     keyed.sort()
     order = [item for _, _, item in keyed]
     line_of_base: dict[int, int] = {}
     families: dict[int, dict[str, Any]] = {}
-    siblings = []
+    siblings: dict[str, list[list[int]]] = {"sibling": [], "refilled": []}
     pending_siblings = []
     for line, (_, family, role, detail) in enumerate(order, 1):
         if role == "base":
@@ -495,14 +523,15 @@ def generate(
         elif role == "near":
             families[family]["near"].append({"line": line, "edit": detail})
         else:
-            pending_siblings.append((detail, line))
-    for family, line in pending_siblings:
-        siblings.append([line_of_base[family], line])
+            pending_siblings.append((role, detail, line))
+    for role, family, line in pending_siblings:
+        siblings[role].append([line_of_base[family], line])
     truth = {
         "seed": seed,
         "lines": total,
         "families": [f for f in families.values() if f["exact"] or f["near"]],
-        "siblings": siblings,
+        "siblings": siblings["sibling"],
+        "refilled": siblings["refilled"],
     }
     return [text for text, *_ in order], truth
 

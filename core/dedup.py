@@ -43,7 +43,13 @@ import numpy as np
 from ftui.core.dataset import Dataset
 from ftui.core.dedup_text import Scope, canonical_key, scope_content
 from ftui.core.errors import FtuiError
-from ftui.core.minhash import LshParams, candidate_pairs, common_shingles, signatures
+from ftui.core.minhash import (
+    LshParams,
+    candidate_pairs,
+    common_shingles,
+    estimated_jaccard,
+    signatures,
+)
 from ftui.core.similarity import WordWeights
 
 __all__ = [
@@ -63,6 +69,7 @@ Progress = Callable[[int, int], None]
 ShouldStop = Callable[[], bool]
 _SCOPES = ("all", "user", "assistant")
 _CHECK_EVERY = 2048
+_VERIFY_CHUNK = 20_000
 
 
 class DedupCancelled(Exception):
@@ -370,22 +377,32 @@ def _score_pairs(
 
     if not len(pairs):
         return []
+    # fuzz.ratio <= 2 min(la, lb) / (la + lb): drop pairs too unequal in length
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    la, lb = lengths[pairs[:, 0]], lengths[pairs[:, 1]]
+    pairs = pairs[2 * np.minimum(la, lb) >= threshold * (la + lb)]
     cutoff = threshold * 100.0
-    ratios = process.cpdist(
-        [texts[i] for i in pairs[:, 0]],
-        [texts[j] for j in pairs[:, 1]],
-        scorer=fuzz.ratio,
-        score_cutoff=cutoff,
-        workers=-1,
-    )
-    keep = ratios >= cutoff
-    survivors = pairs[keep].tolist()
+    survivors: list[list[int]] = []
+    kept_ratios: list[float] = []
+    for start in range(0, len(pairs), _VERIFY_CHUNK):
+        # rapidfuzz copies every string it is given: chunks bound that memory
+        block = pairs[start : start + _VERIFY_CHUNK]
+        ratios = process.cpdist(
+            [texts[i] for i in block[:, 0]],
+            [texts[j] for j in block[:, 1]],
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            workers=-1,
+        )
+        keep = ratios >= cutoff
+        survivors += block[keep].tolist()
+        kept_ratios += ratios[keep].tolist()
     involved = sorted({i for pair in survivors for i in pair})
     sets = dict(
         zip(involved, weights.word_sets([texts[i] for i in involved]), strict=True)
     )
     scored = []
-    for (i, j), ratio in zip(survivors, ratios[keep].tolist(), strict=True):
+    for (i, j), ratio in zip(survivors, kept_ratios, strict=True):
         score = round(min(ratio / 100.0, weights.dice(sets[i], sets[j])), 4)
         if score >= threshold:
             scored.append((i, j, score))
@@ -446,11 +463,6 @@ def _near_edges(
                 if cross(a, b)
             )
     _check(should_stop)
-    common = common_shingles(unique_texts, params)
-    sig = signatures(
-        unique_texts, params, common, progress=progress, should_stop=should_stop
-    )
-    _check(should_stop)
     attach = np.array(unique_attach, dtype=np.int64)
     if sides is None:
 
@@ -467,7 +479,25 @@ def _near_edges(
             spans = (on[left, 0] & on[right, 1]) | (on[left, 1] & on[right, 0])
             return spans & (attach[left] == attach[right])
 
-    pairs = candidate_pairs(sig, params, allowed=allowed)
+    if len(unique_texts) < params.exhaustive_below:
+        pairs = np.argwhere(np.triu(np.ones((len(unique_texts),) * 2, bool), 1))
+        pairs = pairs[allowed(pairs[:, 0], pairs[:, 1])] if len(pairs) else pairs
+        if progress is not None:
+            progress(len(unique_texts))
+    else:
+        common = common_shingles(unique_texts, params)
+        sig = signatures(
+            unique_texts, params, common, progress=progress, should_stop=should_stop
+        )
+        _check(should_stop)
+        pairs = candidate_pairs(sig, params, allowed=allowed)
+        if len(pairs):
+            words = np.array([t.count(" ") + t.count("\n") + 1 for t in unique_texts])
+            short = np.minimum(words[pairs[:, 0]], words[pairs[:, 1]])
+            agree = estimated_jaccard(sig, pairs)
+            pairs = pairs[
+                (agree >= params.min_jaccard) | (short < params.short_text_words)
+            ]
     _check(should_stop)
     weights = WordWeights(unique_texts)
     # a pair of unique texts stands for the rows sharing those texts

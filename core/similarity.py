@@ -26,7 +26,7 @@ from ftui.core.minhash import word_hashes
 __all__ = ["WordWeights", "pair_score"]
 
 _SAMPLE = 5000
-_CHUNK = 2048
+_CHUNK = 1024
 
 
 class WordWeights:
@@ -61,10 +61,17 @@ class WordWeights:
 
     def word_sets(self, texts: Sequence[str]) -> list[frozenset[int]]:
         """The set of word hashes of each text."""
-        hashes, owners = word_hashes(texts)
-        bounds = np.searchsorted(owners, np.arange(len(texts) + 1))
-        values = hashes.tolist()
-        return [frozenset(values[bounds[i] : bounds[i + 1]]) for i in range(len(texts))]
+        sets: list[frozenset[int]] = []
+        # chunks: hashing needs about 60 bytes of temporary arrays per character
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start : start + _CHUNK]
+            hashes, owners = word_hashes(chunk)
+            bounds = np.searchsorted(owners, np.arange(len(chunk) + 1)).tolist()
+            values = hashes.tolist()
+            sets += [
+                frozenset(values[bounds[i] : bounds[i + 1]]) for i in range(len(chunk))
+            ]
+        return sets
 
     def weight(self, words: frozenset[int]) -> float:
         """Total weight of a set of words."""
