@@ -128,8 +128,9 @@ class Job:
         kind: str = "message",
         data: dict[str, Any] | None = None,
     ) -> None:
-        event = {
-            "id": f"ftevent-{_hex()}",
+        event_id = f"ftevent-{_hex()}"
+        event: dict[str, Any] = {
+            "id": event_id,
             "object": "fine_tuning.job.event",
             "created_at": int(at),
             "level": level,
@@ -137,7 +138,7 @@ class Job:
             "type": kind,
             "data": data,
         }
-        self.event_pos[event["id"]] = len(self.events)
+        self.event_pos[event_id] = len(self.events)
         self.events.append(event)
 
     # ---- schedule -----------------------------------------------------------

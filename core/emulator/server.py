@@ -212,7 +212,7 @@ class _Api:
             self.state.list_files(
                 purpose=request.arg("purpose"),
                 after=request.arg("after"),
-                limit=request.limit(10_000 if request.arg("limit") is None else 20),
+                limit=request.limit(10_000),  # Azure lists every file by default
                 order=request.arg("order") or "desc",
             ),
         )
@@ -351,7 +351,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if self.headers.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:

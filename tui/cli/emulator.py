@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 
@@ -83,9 +84,15 @@ def run(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
+
+    def stop_on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # `kill` stops it as cleanly as Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop_on_term)
     try:
         print(f"ftui emulator listening on {handle.base_url}", flush=False)
         print(f"API key (fake, local only): {handle.api_key}")
+        print(f"Files kept in (removed on exit): {handle.state.data_dir}")
         print(
             f"Speed: {args.speed:g} simulated seconds per second; faults: "
             f"{args.faults or 'none'}"
