@@ -551,7 +551,7 @@ def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 @dataclass
 class _Step:
-    """One chunk of rows in flight: planned, strings submitted to the pool."""
+    """One chunk of rows: planned, its new strings submitted to the pool."""
 
     plans: list[tuple[int, bytes, _Plan]]
     futures: list[tuple[int, Future[list[int]]]]
@@ -704,9 +704,9 @@ def count_dataset(
     """Count the tokens of every example in a dataset.
 
     Each distinct string is encoded once, on a long-lived pool of 2 threads, one
-    chunk of rows at a time; results are stored per line
-    (content hash + encoding) in a persistent cache, so a reopened file is read
-    from the cache without loading the tokenizer at all.
+    chunk of rows at a time. Results go to a persistent cache per line (content
+    hash + encoding) and, for an unedited file, as one snapshot per file version,
+    so a reopened file is read back without hashing or loading the tokenizer.
 
     Args:
         dataset: The rows to count (edited rows count as edited).
