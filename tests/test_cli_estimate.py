@@ -290,3 +290,23 @@ def test_histogram_uses_log_bins_for_skewed_totals() -> None:
     assert counts[0] == 6  # 135-150 share the first bin
     assert counts[-1] == 1
     assert "72,960" in lines[-1]
+
+
+def test_help_and_light_import(capsys: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+    import sys
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["estimate", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--model", "--epochs", "--provider", "--tier", "--json"):
+        assert option in out
+    code = (
+        "import sys, ftui.tui.cli.estimate\n"
+        "print(','.join(m for m in ('tiktoken', 'numpy', 'orjson') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == ""
