@@ -125,6 +125,7 @@ def evaluate(result: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
     hit = len(predicted_near & true_near)
     siblings = {tuple(sorted(p)) for p in truth["siblings"]}
     refilled = {tuple(sorted(p)) for p in truth.get("refilled", [])}
+    short = {tuple(sorted(p)) for p in truth.get("short_siblings", [])}
     return {
         "near_true_pairs": len(true_near),
         "near_predicted_pairs": len(predicted_near),
@@ -133,6 +134,7 @@ def evaluate(result: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
         "exact_copies_found": f"{exact_found}/{exact_total}",
         "sibling_pairs_grouped": f"{len(siblings & predicted)}/{len(siblings)}",
         "refilled_pairs_grouped": f"{len(refilled & predicted)}/{len(refilled)}",
+        "short_pairs_grouped": f"{len(short & predicted)}/{len(short)}",
         "missed_by_edit": _missed_by_edit(truth, predicted),
     }
 
@@ -145,6 +147,23 @@ def _missed_by_edit(truth: dict[str, Any], predicted: set[tuple[int, int]]) -> A
             if pair not in predicted:
                 missed[near["edit"]] = missed.get(near["edit"], 0) + 1
     return missed
+
+
+def _ratio_alone(path: Path, truth: dict[str, Any]) -> str:
+    """How many short templated pairs fuzz.ratio >= 0.9 alone would group."""
+    from rapidfuzz import fuzz
+
+    from ftui.core.dataset import open_dataset
+    from ftui.core.dedup_text import scope_text
+
+    dataset = open_dataset(path)
+    pairs = truth.get("short_siblings", [])
+    hits = sum(
+        fuzz.ratio(scope_text(dataset.record(a - 1)), scope_text(dataset.record(b - 1)))
+        >= 90
+        for a, b in pairs
+    )
+    return f"{hits}/{len(pairs)}"
 
 
 def time_cdist(path: Path, rows: int) -> dict[str, Any]:
@@ -222,7 +241,9 @@ def main() -> None:
             f"{scores['recall']:.4f} ({scores['near_predicted_pairs']} predicted, "
             f"{scores['near_true_pairs']} planted); similar-but-distinct pairs "
             f"wrongly grouped: half-rewritten {scores['sibling_pairs_grouped']}, "
-            f"refilled template {scores['refilled_pairs_grouped']}; missed by edit "
+            f"refilled template {scores['refilled_pairs_grouped']}, short "
+            f"templated {scores['short_pairs_grouped']} (fuzz.ratio alone would "
+            f"group {_ratio_alone(path, truth)}); missed by edit "
             f"{scores['missed_by_edit'] or 'none'}"
         )
     first = args.sizes[0]

@@ -10,11 +10,15 @@ the hard case for near-duplicate detection. On top of that:
 * refilled siblings: distinct examples using exactly another one's sentence
   templates in the same order, with every slot (patient, finding, drug,
   number, code) refilled: the same wording around different specifics;
+* short siblings: short tool-calling examples, one templated question each
+  ("What is {company} trading at today?") answered by a tool call: pairs
+  asking the same question about different companies score above 0.9 with
+  fuzz.ratio alone, yet are different examples;
 * exact copies: the same object re-serialized (key order, spacing, whitespace
   inside strings changed) or copied byte for byte;
 * near copies: one edit of a base example: whitespace and punctuation changes,
   one or two words changed, a sentence added, or a sentence dropped (turn order
-  never changes).
+  never changes); short examples get a case or punctuation change.
 
 Usage: `python benchmarks/make_dedup_dataset.py OUT.jsonl --examples 10000`.
 Writes OUT.jsonl and OUT.truth.json (1-based line numbers of every planted
@@ -295,6 +299,105 @@ MONTHS = [
 RELATIVES = ["mother", "father", "sister", "brother", "spouse", "daughter", "son"]
 
 
+SHORT_SYSTEM = (
+    "Don't make assumptions about what values to plug into functions. If you "
+    "can't find the exact stock ticker symbol, ask for clarification."
+)
+SHORT_QUESTIONS = [
+    ("What was the opening price of {name}'s stock this morning?", None),
+    ("How much is one share of {name} trading for right now?", None),
+    ("Can you tell me the current stock price of {name}?", None),
+    ("What is {name} trading at today?", None),
+    ("What's the latest quote for {name}?", None),
+    ("Show me {name}'s closing prices for the last five days.", "5d"),
+    ("How has {name} stock done over the past month?", "1mo"),
+    ("What was the highest price {name} reached in the last five days?", "5d"),
+    ("Give me a year of price history for {name}.", "1y"),
+    ("Was {name} stock up or down over the last three months?", "3mo"),
+]
+COMPANIES = [
+    ("Apple", "AAPL"),
+    ("Microsoft", "MSFT"),
+    ("Amazon", "AMZN"),
+    ("Alphabet", "GOOGL"),
+    ("Meta", "META"),
+    ("Tesla", "TSLA"),
+    ("Nvidia", "NVDA"),
+    ("Intel", "INTC"),
+    ("IBM", "IBM"),
+    ("Oracle", "ORCL"),
+    ("Cisco", "CSCO"),
+    ("Adobe", "ADBE"),
+    ("Salesforce", "CRM"),
+    ("Netflix", "NFLX"),
+    ("Disney", "DIS"),
+    ("Comcast", "CMCSA"),
+    ("Verizon", "VZ"),
+    ("AT&T", "T"),
+    ("Chevron", "CVX"),
+    ("ExxonMobil", "XOM"),
+    ("Pfizer", "PFE"),
+    ("Merck", "MRK"),
+    ("Johnson & Johnson", "JNJ"),
+    ("AbbVie", "ABBV"),
+    ("Eli Lilly", "LLY"),
+    ("Coca-Cola", "KO"),
+    ("PepsiCo", "PEP"),
+    ("McDonald's", "MCD"),
+    ("Starbucks", "SBUX"),
+    ("Nike", "NKE"),
+    ("Walmart", "WMT"),
+    ("Costco", "COST"),
+    ("Target", "TGT"),
+    ("Home Depot", "HD"),
+    ("Boeing", "BA"),
+    ("Caterpillar", "CAT"),
+    ("3M", "MMM"),
+    ("General Electric", "GE"),
+    ("Ford", "F"),
+    ("General Motors", "GM"),
+    ("JPMorgan Chase", "JPM"),
+    ("Bank of America", "BAC"),
+    ("Wells Fargo", "WFC"),
+    ("Citigroup", "C"),
+    ("Goldman Sachs", "GS"),
+    ("Morgan Stanley", "MS"),
+    ("Visa", "V"),
+    ("Mastercard", "MA"),
+    ("PayPal", "PYPL"),
+    ("American Express", "AXP"),
+    ("UPS", "UPS"),
+    ("FedEx", "FDX"),
+    ("Delta Air Lines", "DAL"),
+    ("Uber", "UBER"),
+    ("Airbnb", "ABNB"),
+    ("Qualcomm", "QCOM"),
+    ("AMD", "AMD"),
+    ("Broadcom", "AVGO"),
+    ("Texas Instruments", "TXN"),
+    ("Honeywell", "HON"),
+]
+
+
+def short_example(question: str, period: str | None, name: str, symbol: str) -> Any:
+    """A short tool-calling example: one templated question, one tool call."""
+    if period is None:
+        function, arguments = "get_current_stock_price", {"symbol": symbol}
+    else:
+        function = "get_last_nday_stock_price"
+        arguments = {"symbol": symbol, "period": period}
+    call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": function, "arguments": json.dumps(arguments)},
+    }
+    return [
+        {"role": "system", "content": SHORT_SYSTEM},
+        {"role": "user", "content": question.format(name=name)},
+        {"role": "assistant", "tool_calls": [call]},
+    ]
+
+
 def _fill(template: str, rng: random.Random) -> str:
     values: dict[str, Any] = {name: rng.choice(words) for name, words in SLOTS.items()}
     values.update(
@@ -434,16 +537,29 @@ def _serialize(messages: list[dict[str, str]], style: int) -> str:
     if style == 0:
         return json.dumps({"messages": messages}, ensure_ascii=False)
     if style == 1:  # keys reordered, no spaces
-        reordered = [{"content": m["content"], "role": m["role"]} for m in messages]
+        reordered = [dict(reversed(list(m.items()))) for m in messages]
         return json.dumps(
             {"messages": reordered}, ensure_ascii=False, separators=(",", ":")
         )
     # whitespace inside the strings changed: doubled spaces, trailing space
     spaced = [
-        {"role": m["role"], "content": m["content"].replace(". ", ".  ") + " "}
+        {**m, "content": m["content"].replace(". ", ".  ") + " "}
+        if "content" in m
+        else m
         for m in messages
     ]
     return json.dumps({"messages": spaced}, ensure_ascii=False, indent=None)
+
+
+def _short_near(messages: list[dict[str, Any]], rng: random.Random) -> Any:
+    """A punctuation or case edit of a short example's question."""
+    copy = json.loads(json.dumps(messages))
+    question = copy[1]["content"]
+    if rng.random() < 0.5:
+        copy[1]["content"] = question.rstrip("?.") + rng.choice(["", " ?", "!"])
+    else:
+        copy[1]["content"] = question.lower()
+    return copy
 
 
 def generate(
@@ -454,6 +570,7 @@ def generate(
     near_share: float = 0.10,
     sibling_share: float = 0.10,
     refilled_share: float = 0.05,
+    short_share: float = 0.03,
 ) -> tuple[list[str], dict[str, Any]]:
     """Build the lines and the ground truth.
 
@@ -466,21 +583,42 @@ def generate(
             note shared).
         refilled_share: Share of lines that are refilled siblings (distinct,
             same templates in the same order, every value different).
+        short_share: Share of lines that are short tool-calling examples (one
+            templated question about one company each; at most one per
+            company and question); a quarter of them get a near copy (case or
+            punctuation changed).
 
     Returns:
         `(lines, truth)`; truth has `families` (base line, exact copy lines,
-        near copy lines with their edit) and `siblings` (line pairs).
+        near copy lines with their edit), `siblings` and `refilled` (line
+        pairs of long distinct examples) and `short_siblings` (pairs of short
+        examples asking the same question about different companies).
     """
     rng = random.Random(seed)
+    combos = [
+        (q, c) for q in range(len(SHORT_QUESTIONS)) for c in range(len(COMPANIES))
+    ]
+    rng.shuffle(combos)
+    n_short = min(int(total * short_share), len(combos))
+    n_short_near = n_short // 4
     n_exact = int(total * exact_share)
     n_near = int(total * near_share)
     n_sibling = int(total * sibling_share)
     n_refilled = int(total * refilled_share)
-    n_base = total - n_exact - n_near - n_sibling - n_refilled
+    n_base = total - n_exact - n_near - n_sibling - n_refilled - n_short - n_short_near
     items: list[tuple[str, int, str, Any]] = []  # (json, family, role, detail)
     bases = [new_example(rng) for _ in range(n_base)]
     for family, example in enumerate(bases):
         items.append((_serialize(example.messages(), 0), family, "base", None))
+    short_messages = []
+    for number, (q, c) in enumerate(sorted(combos[:n_short])):
+        question, period = SHORT_QUESTIONS[q]
+        messages = short_example(question, period, *COMPANIES[c])
+        short_messages.append(messages)
+        items.append((_serialize(messages, 0), n_base + number, "base", (q, c)))
+    for number in rng.sample(range(n_short), n_short_near):
+        near = _short_near(short_messages[number], rng)
+        items.append((_serialize(near, 0), n_base + number, "near", "short_case_punct"))
     for _ in range(n_sibling):
         family = rng.randrange(n_base)
         example = sibling(bases[family], rng)
@@ -499,39 +637,52 @@ def generate(
         family = rng.randrange(n_base)
         example, edit = near_copy(bases[family], rng)
         items.append((_serialize(example.messages(), 0), family, "near", edit))
-    # every copy and sibling lands somewhere after its base, so the first
-    # occurrence (the representative ftui keeps) is always the base
+    # bases in random order; every copy and sibling lands somewhere after its
+    # base, so the first occurrence (the representative ftui keeps) is the base
+    base_key = {}
+    for item in items:
+        if item[2] == "base":
+            base_key[item[1]] = rng.random()
     keyed: list[tuple[float, int, tuple[str, int, str, Any]]] = []
     for position, item in enumerate(items):
         if item[2] == "base":
-            keyed.append((float(item[1]), position, item))
+            keyed.append((base_key[item[1]], position, item))
         else:
-            base = item[3] if item[2] in ("sibling", "refilled") else item[1]
-            keyed.append((rng.uniform(base + 0.01, n_base), position, item))
+            family = item[3] if item[2] in ("sibling", "refilled") else item[1]
+            keyed.append((rng.uniform(base_key[family], 1.0), position, item))
     keyed.sort()
     order = [item for _, _, item in keyed]
     line_of_base: dict[int, int] = {}
     families: dict[int, dict[str, Any]] = {}
-    siblings: dict[str, list[list[int]]] = {"sibling": [], "refilled": []}
-    pending_siblings = []
+    pairs: dict[str, list[list[int]]] = {"sibling": [], "refilled": []}
+    pending = []
+    short_lines: dict[int, list[int]] = {}
     for line, (_, family, role, detail) in enumerate(order, 1):
         if role == "base":
             line_of_base[family] = line
             families[family] = {"base": line, "exact": [], "near": []}
+            if family >= n_base:
+                short_lines.setdefault(detail[0], []).append(line)
         elif role == "exact":
             families[family]["exact"].append(line)
         elif role == "near":
             families[family]["near"].append({"line": line, "edit": detail})
         else:
-            pending_siblings.append((role, detail, line))
-    for role, family, line in pending_siblings:
-        siblings[role].append([line_of_base[family], line])
+            pending.append((role, detail, line))
+    for role, family, line in pending:
+        pairs[role].append([line_of_base[family], line])
+    short_siblings = [
+        [a, b]
+        for lines in short_lines.values()
+        for a, b in zip(sorted(lines), sorted(lines)[1:], strict=False)
+    ]
     truth = {
         "seed": seed,
         "lines": total,
         "families": [f for f in families.values() if f["exact"] or f["near"]],
-        "siblings": siblings["sibling"],
-        "refilled": siblings["refilled"],
+        "siblings": pairs["sibling"],
+        "refilled": pairs["refilled"],
+        "short_siblings": short_siblings,
     }
     return [text for text, *_ in order], truth
 
