@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "IDEMPOTENCY_HEADER",
     "SUBMIT_TAG",
+    "EventReader",
     "FileProcessingError",
     "FineTuningService",
     "JobDetail",
@@ -704,6 +705,32 @@ class FineTuningService:
         )
         return _job_info(obj)
 
+    async def list_events_page(
+        self, job_id: str, *, after: str | None = None, limit: int = 100
+    ) -> tuple[list[JobEvent], bool]:
+        """Fetch one page of events, newest first as the service lists them.
+
+        Args:
+            job_id: The job.
+            after: Event id to continue after (towards older events).
+            limit: Events per page.
+
+        Returns:
+            The events and whether more (older) ones exist.
+        """
+
+        async def one() -> tuple[list[JobEvent], bool]:
+            kwargs: dict[str, Any] = {"limit": limit}
+            if after is not None:
+                kwargs["after"] = after
+            page = await self._client.fine_tuning.jobs.list_events(job_id, **kwargs)
+            return [_event(e) for e in page.data], bool(page.has_more)
+
+        result: tuple[list[JobEvent], bool] = await self._call(
+            f"list events of {job_id}", one()
+        )
+        return result
+
     async def list_events(
         self,
         job_id: str,
@@ -714,10 +741,6 @@ class FineTuningService:
     ) -> list[JobEvent]:
         """Return a job's events oldest first, de-duplicated by id.
 
-        The service lists events newest first and `after` pages towards older
-        ones, so this reads pages from the newest until it meets
-        `since_event_id` (or runs out), then reverses.
-
         Args:
             job_id: The job.
             since_event_id: Only events newer than this one.
@@ -727,42 +750,10 @@ class FineTuningService:
         Returns:
             The events, oldest first.
         """
-
-        async def collect() -> list[JobEvent]:
-            newest_first: list[JobEvent] = []
-            seen: set[str] = set()
-            after: str | None = None
-            while True:
-                kwargs: dict[str, Any] = {"limit": page_size}
-                if after is not None:
-                    kwargs["after"] = after
-                page = await self._client.fine_tuning.jobs.list_events(job_id, **kwargs)
-                data = list(page.data)
-                reached = False
-                for raw in data:
-                    event = _event(raw)
-                    if since_event_id is not None and event.id == since_event_id:
-                        reached = True
-                        break
-                    if event.id not in seen:
-                        seen.add(event.id)
-                        newest_first.append(event)
-                if reached or not data or not page.has_more:
-                    break
-                if max_events is not None and len(newest_first) >= max_events:
-                    break
-                next_after = str(data[-1].id)
-                if next_after == after:
-                    break  # a server that ignores `after` would loop forever
-                after = next_after
-            if max_events is not None:
-                newest_first = newest_first[:max_events]
-            events = newest_first[::-1]
-            events.sort(key=lambda e: e.created_at)  # stable: keeps ties in order
-            return events
-
-        result: list[JobEvent] = await self._call(f"list events of {job_id}", collect())
-        return result
+        reader = EventReader(
+            self, job_id, since_event_id=since_event_id, page_size=page_size
+        )
+        return await reader.read(max_events=max_events)
 
     async def list_checkpoints(self, job_id: str) -> list[Checkpoint]:
         """Return a job's checkpoints (all pages), in step order."""
@@ -857,6 +848,82 @@ class FineTuningService:
         result: list[JobInfo] = await self._call("reach the service", one())
         self.last_latency = time.perf_counter() - started
         return result
+
+
+class EventReader:
+    """Reads a job's new events oldest first, keeping its place across failures.
+
+    The service lists events newest first and `after` pages towards older
+    ones, so new events are read from the newest page down to the last event
+    already seen, then reversed. When a page fails midway the pages already
+    read are kept and the next `read` continues after them — so catching up on
+    a long history works even when many requests fail.
+
+    Args:
+        service: The service to read from.
+        job_id: The job.
+        since_event_id: The last event already seen (resume point), if any.
+        page_size: Events per request.
+    """
+
+    def __init__(
+        self,
+        service: FineTuningService,
+        job_id: str,
+        *,
+        since_event_id: str | None = None,
+        page_size: int = 100,
+    ) -> None:
+        self._service = service
+        self._job_id = job_id
+        self._page_size = page_size
+        self.last_event_id = since_event_id
+        """The newest event returned so far (or the resume point)."""
+        self._collected: list[JobEvent] = []  # newest first, catch-up in progress
+        self._ids: set[str] = set()
+        self._after: str | None = None
+
+    async def read(self, *, max_events: int | None = None) -> list[JobEvent]:
+        """Return the events newer than `last_event_id`, oldest first.
+
+        Args:
+            max_events: Stop after this many (the newest ones).
+
+        Returns:
+            New events, each once.
+
+        Raises:
+            ServiceError: A page failed; the next call resumes where this stopped.
+        """
+        while True:
+            page, has_more = await self._service.list_events_page(
+                self._job_id, after=self._after, limit=self._page_size
+            )
+            reached = False
+            for event in page:
+                if event.id == self.last_event_id:
+                    reached = True
+                    break
+                if event.id not in self._ids:
+                    self._ids.add(event.id)
+                    self._collected.append(event)
+            if reached or not page or not has_more:
+                break
+            if max_events is not None and len(self._collected) >= max_events:
+                break
+            next_after = page[-1].id
+            if next_after == self._after:
+                break  # a server that ignores `after` would loop forever
+            self._after = next_after
+        newest_first = self._collected
+        if max_events is not None:
+            newest_first = newest_first[:max_events]
+        if newest_first:
+            self.last_event_id = newest_first[0].id
+        self._collected, self._ids, self._after = [], set(), None
+        events = newest_first[::-1]
+        events.sort(key=lambda e: e.created_at)  # stable: keeps ties in order
+        return events
 
 
 def check_dataset_for_upload(path: Path) -> None:

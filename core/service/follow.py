@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from ftui.core.errors import ServiceError
-from ftui.core.service.client import FineTuningService
+from ftui.core.service.client import EventReader, FineTuningService
 from ftui.core.service.errors import is_transient
 from ftui.core.service.models import FollowUpdate, JobEvent, JobInfo
 from ftui.core.service.retry import Backoff
@@ -33,6 +33,7 @@ async def follow_job(
     backoff: Backoff | None = None,
     max_failures: int | None = None,
     sdk_retries: int = 0,
+    event_page_size: int = 100,
 ) -> AsyncIterator[FollowUpdate]:
     """Poll a job until it succeeds, fails or is cancelled.
 
@@ -47,11 +48,13 @@ async def follow_job(
         since_event_id: Resume: only events newer than this one are yielded.
         sleep: Awaitable sleep (tests inject a fake one).
         clock: Monotonic clock in seconds (tests inject a fake one).
-        backoff: Delay policy after failures (default: 1 s doubling to 60 s, jittered).
+        backoff: Delay policy after failures (default: 1 s doubling to 30 s,
+            jittered).
         max_failures: Give up after this many consecutive transient failures
             (None = never; the caller can stop iterating at any time).
         sdk_retries: The SDK's own silent retries per request; 0 so that every
             failure shows up as "reconnecting".
+        event_page_size: Events per request.
 
     Yields:
         `FollowUpdate`s.
@@ -60,7 +63,10 @@ async def follow_job(
         ServiceError: A non-transient error (401, 404...) or `max_failures` reached.
     """
     polling = service.with_retries(sdk_retries)
-    policy = backoff or Backoff()
+    policy = backoff or Backoff(cap=30.0)
+    reader = EventReader(
+        polling, job_id, since_event_id=since_event_id, page_size=event_page_size
+    )
     last_id = since_event_id
     seen: set[str] = {since_event_id} if since_event_id else set()
     job: JobInfo | None = None
@@ -71,7 +77,7 @@ async def follow_job(
             job = await polling.retrieve_job(job_id)
             # Events after the snapshot: a terminal snapshot then comes with
             # every event written up to its end.
-            events = await polling.list_events(job_id, since_event_id=last_id)
+            events = await reader.read()  # resumes a half-read catch-up
         except ServiceError as err:
             if not is_transient(err):
                 raise

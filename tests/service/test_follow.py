@@ -223,3 +223,38 @@ def test_backoff_is_exponential_capped_and_jittered() -> None:
     assert max(delays) <= 10.0
     assert policy.delay(3, retry_after=2.5) == 2.5
     assert Backoff(cap_retry_after=30).delay(1, retry_after=999) == 30
+
+
+async def test_a_long_catch_up_resumes_after_a_failed_page() -> None:
+    events = [_event(n) for n in range(1, 21)][::-1]  # newest first
+    afters: list[str | None] = []
+    failed = False
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        nonlocal failed
+        if not request.url.path.endswith("/events"):
+            return Script(["succeeded"], {})(request)
+        after = request.url.params.get("after")
+        afters.append(after)
+        if after == "ev-16" and not failed:
+            failed = True
+            return _error(500)
+        start = 0 if after is None else [e["id"] for e in events].index(after) + 1
+        page = events[start : start + 5]
+        return httpx2.Response(
+            200,
+            json={"object": "list", "data": page, "has_more": start + 5 < 20},
+        )
+
+    time = FakeTime()
+    async with _service(handler) as service:
+        updates = [
+            u
+            async for u in follow_job(
+                service, "ftjob-1", sleep=time.sleep, event_page_size=5
+            )
+        ]
+    assert [u.state for u in updates] == ["reconnecting", "ok"]
+    assert [e.id for e in updates[-1].events] == [f"ev-{n}" for n in range(1, 21)]
+    # The retry went on from the failed page; the first page was not read again.
+    assert afters == [None, "ev-16", "ev-16", "ev-11", "ev-6"]

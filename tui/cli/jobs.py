@@ -475,8 +475,9 @@ def _submit(args: argparse.Namespace) -> int:
     def progress(label: str) -> Any:
         def report(sent: int, total: int) -> None:
             pct = 100 * sent // total if total else 100
+            end = "\n" if sent >= total else ""  # a retry or an error starts anew
             print(
-                f"\ruploading {label}: {pct:3d}%", end="", file=sys.stderr, flush=True
+                f"\ruploading {label}: {pct:3d}%", end=end, file=sys.stderr, flush=True
             )
 
         return report
@@ -487,7 +488,7 @@ def _submit(args: argparse.Namespace) -> int:
                 train_path, progress=progress(train_path.name), validate=False
             )
             print(
-                f"\nuploaded {clean(train_path.name)} as {clean(training.id)} "
+                f"uploaded {clean(train_path.name)} as {clean(training.id)} "
                 f"({clean(training.status or 'uploaded')})",
                 file=sys.stderr,
             )
@@ -498,7 +499,7 @@ def _submit(args: argparse.Namespace) -> int:
                 )
                 validation_id = validation.id
                 print(
-                    f"\nuploaded {clean(valid_path.name)} as {clean(validation.id)}",
+                    f"uploaded {clean(valid_path.name)} as {clean(validation.id)}",
                     file=sys.stderr,
                 )
             request = JobRequest(
