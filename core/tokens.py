@@ -397,6 +397,60 @@ def _length_function(encoding: Any) -> Callable[[str], int]:
     return length
 
 
+_SEPARATOR = "<|endoftext|>"
+
+
+def _batch_function(encoding: Any) -> Callable[[list[str]], list[int]] | None:
+    """Count many strings in ONE tokenizer call, or `None` if not possible.
+
+    The strings are joined with "<|endoftext|>" allowed as a special token;
+    tiktoken encodes the text between two special tokens on its own, so the
+    distance between separators in the output is each string's count. One call
+    per batch means the GIL is taken once per batch instead of once per string,
+    which lets the encoder threads run while Python parses the next chunk.
+    Checked against `encode_ordinary` once; strings that contain the separator
+    text are counted one by one.
+    """
+    core = getattr(encoding, "_core_bpe", None)
+    to_buffer = getattr(core, "encode_to_tiktoken_buffer", None)
+    special = getattr(encoding, "special_tokens_set", set())
+    if to_buffer is None or _SEPARATOR not in special:
+        return None
+    separator_id = encoding.encode_single_token(_SEPARATOR)
+    allowed = {_SEPARATOR}
+    encode_ordinary = encoding.encode_ordinary
+
+    def batch(texts: list[str]) -> list[int]:
+        if any(_SEPARATOR in text for text in texts):
+            return [len(encode_ordinary(text)) for text in texts]
+        try:
+            joined = _SEPARATOR.join(texts) + _SEPARATOR
+            ids = np.frombuffer(to_buffer(joined, allowed), dtype=np.uint32)
+        except UnicodeEncodeError:  # lone surrogates: tiktoken's own fix-up path
+            return [len(encode_ordinary(text)) for text in texts]
+        ends = np.flatnonzero(ids == separator_id)
+        counts: list[int] = (np.diff(ends, prepend=-1) - 1).tolist()
+        if len(counts) != len(texts):  # cannot happen; never trust it blindly
+            return [len(encode_ordinary(text)) for text in texts]
+        return counts
+
+    samples = [
+        "Hello, world!",
+        "",
+        "  trailing spaces  ",
+        "\n\nnew lines\n",
+        "naïve café ☕ 日本語",
+        "<|fim_prefix|> 's 'll 123456",
+        " ",
+    ]
+    try:
+        if batch(samples) != [len(encode_ordinary(text)) for text in samples]:
+            return None
+    except Exception:
+        return None
+    return batch
+
+
 class TokenCounter:
     """Counts tokens with one tiktoken encoding, or estimates them offline.
 
@@ -409,6 +463,9 @@ class TokenCounter:
         """The tiktoken encoding name."""
         self._encoding = encoding
         self._length = _length_function(encoding) if encoding is not None else None
+        self._batch = _batch_function(encoding) if encoding is not None else None
+        self.batched = self._batch is not None
+        """True when many strings are counted in one tokenizer call."""
         self.exact = encoding is not None
         """False when counts are estimates (tokenizer not available)."""
         self.warning = warning
@@ -460,6 +517,8 @@ class TokenCounter:
 
     def count_many(self, texts: list[str]) -> list[int]:
         """Token counts of several strings, on the calling thread."""
+        if self._batch is not None:
+            return self._batch(texts)
         if self._length is None:
             return [self._count_uncached(text) for text in texts]
         length = self._length
@@ -703,10 +762,11 @@ def count_dataset(
 ) -> DatasetTokens:
     """Count the tokens of every example in a dataset.
 
-    Each distinct string is encoded once, on a long-lived pool of 2 threads, one
-    chunk of rows at a time. Results go to a persistent cache per line (content
-    hash + encoding) and, for an unedited file, as one snapshot per file version,
-    so a reopened file is read back without hashing or loading the tokenizer.
+    Each distinct string is encoded once, on a long-lived pool of 2 threads that
+    encodes one chunk of rows while the next is parsed. Results go to a
+    persistent cache per line (content hash + encoding) and, for an unedited
+    file, as one snapshot per file version, so a reopened file is read back
+    without hashing or loading the tokenizer.
 
     Args:
         dataset: The rows to count (edited rows count as edited).
@@ -740,6 +800,7 @@ def count_dataset(
     result = DatasetTokens(encoding_name=encoding_name)
     by_row = result.by_row
     run: _Counting | None = None
+    previous: _Step | None = None
     done_rows = 0
     for chunk in _chunks(_raw_rows(dataset), _ROW_CHUNK):
         if should_stop is not None and should_stop():
@@ -786,13 +847,31 @@ def count_dataset(
         if store is not None and not_examples:
             store.put_many(exact_key, not_examples)
         if run is not None and (plans or run.pending):
-            # Wait for this chunk before parsing the next: while this thread runs
-            # Python the encoder threads can hardly get the GIL back between two
-            # strings (measured: 7x slower), so overlapping the two loses.
-            run.finish(run.submit(plans), by_row)
+            step = run.submit(plans)
+            if previous is not None:
+                run.finish(previous, by_row)
+                previous = None
+            if run.counter.batched:
+                # Encode this chunk while the next one is parsed: one tokenizer
+                # call per batch leaves the GIL to this thread meanwhile.
+                previous = step
+            else:
+                # One call per string: the encoder threads would hardly get the
+                # GIL back while this thread runs Python (measured 7x slower).
+                run.finish(step, by_row)
         done_rows += len(chunk)
         if progress is not None:
-            progress(done_rows, total_rows)
+            in_flight = len(previous.plans) if previous is not None else 0
+            progress(done_rows - in_flight, total_rows)
+    if previous is not None:
+        if result.complete:
+            assert run is not None
+            run.finish(previous, by_row)
+        else:
+            for _, future in previous.futures:
+                future.cancel()
+    if result.complete and progress is not None:
+        progress(total_rows, total_rows)
     result.exact = all(tokens.exact for tokens in by_row.values())
     if run is not None and not run.counter.exact:
         result.exact = False

@@ -558,3 +558,72 @@ def test_concurrent_counts_agree(tmp_path: Path) -> None:
     expected = [cookbook(r["messages"]) for r in rows]
     for result in results:
         assert [result.by_row[i].total for i in range(400)] == expected
+
+
+TRICKY = [
+    "",
+    " ",
+    "\n\n",
+    "  both ends  ",
+    "trailing\n",
+    "don't 'll 's",
+    "naïve café ☕ 日本語",
+    "x" * 3000,
+    "<|fim_prefix|> <|endofprompt|>",
+    "1234567 89",
+    "\r\n\t mixed \t\r\n",
+]
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_batched_counts_equal_encode_ordinary(name: str) -> None:
+    encoding = tiktoken.get_encoding(name)
+    counter = TokenCounter.for_encoding(name)
+    assert counter.batched
+    texts = [*TRICKY, *(t + " " + u for t in TRICKY for u in TRICKY[:4])]
+    assert counter.count_many(texts) == [
+        len(encoding.encode_ordinary(t)) for t in texts
+    ]
+    # the separator inside a string, or a lone surrogate: counted one by one
+    odd = ["a <|endoftext|> b", "c"]
+    assert counter.count_many(odd) == [len(encoding.encode_ordinary(t)) for t in odd]
+    assert counter.count_many(["a\ud800b", "d"]) == [
+        len(encoding.encode_ordinary(t)) for t in ["a\ud800b", "d"]
+    ]
+
+
+def test_batching_is_off_without_the_buffer_api() -> None:
+    class Plain:
+        encode_ordinary = staticmethod(O200K.encode_ordinary)
+
+    assert tokens._batch_function(Plain()) is None
+
+
+def test_cancel_while_a_chunk_is_encoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tokens, "_ROW_CHUNK", 20)
+    monkeypatch.setattr(tokens, "_ENCODE_CHUNK", 8)  # use the pool for any chunk
+    rows = [
+        chat(("user", f"question {i}"), ("assistant", f"answer {i}"))
+        for i in range(200)
+    ]
+    dataset = open_dataset(write_jsonl(tmp_path / "d.jsonl", rows))
+    polls = 0
+
+    def stop_after_three() -> bool:
+        nonlocal polls
+        polls += 1
+        return polls > 3
+
+    partial = count_dataset(
+        dataset, "gpt-4o-mini", should_stop=stop_after_three, use_cache=False
+    )
+    assert not partial.complete
+    assert 0 < len(partial.by_row) < 200
+    for row_id, value in partial.by_row.items():
+        assert value.total == cookbook(rows[row_id]["messages"])
+    full = count_dataset(dataset, "gpt-4o-mini", use_cache=False)
+    assert [full.by_row[i].total for i in range(200)] == [
+        cookbook(r["messages"]) for r in rows
+    ]
