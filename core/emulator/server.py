@@ -75,6 +75,9 @@ DEFAULT_API_KEY = "emulator-key"
 _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 _ID = r"(?P<id>[^/]+)"
 _MAX_LIMIT = 1000
+_PREVIEW_ACTIONS = frozenset({"pause", "resume"})
+_PAUSE_SINCE = "2025-04-01"
+"""First api-version date with pause/resume (2025-04-01-preview)."""
 
 
 @dataclass
@@ -140,6 +143,12 @@ class _Request:
         return value
 
 
+def _has_pause(request: _Request) -> bool:
+    """True when the request's API has pause/resume (v1, or dated >= 2025-04-01)."""
+    version = request.arg("api-version")
+    return request.flavour == "v1" or (version or "")[:10] >= _PAUSE_SINCE
+
+
 _Route = tuple[str, re.Pattern[str], str, frozenset[str]]
 _BOTH = frozenset({"dated", "v1"})
 _ROUTES: list[_Route] = [
@@ -191,6 +200,8 @@ class _Api:
                 allowed = True
                 continue
             params = {k: unquote(v) for k, v in match.groupdict().items()}
+            if params.get("action") in _PREVIEW_ACTIONS and not _has_pause(request):
+                break  # Azure's older dated versions have no such route
             handler: Callable[..., _Response] = getattr(self, f"_{name}")
             return handler(request, **params)
         if allowed:
@@ -701,6 +712,7 @@ class EmulatorHandle:
         """Stop serving and delete the temp folder (when the emulator made it)."""
         self._server.shutdown()
         self._server.server_close()
+        self.state.close()
         if self._thread is not None:
             self._thread.join(5)
         if self._owns_data_dir:

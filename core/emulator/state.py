@@ -15,6 +15,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,10 @@ class StoredFile:
         created_at: Simulated creation time.
         path: Where the bytes are kept (inside the emulator's temp folder).
         running_at: When processing starts (`pending` before).
-        ready_at: When processing ends (`processed` or `error`).
-        analysis: Validation outcome for fine-tune files, else None.
+        ready_at: Earliest end of processing (`processed` or `error`); the
+            file also stays `running` until its validation has finished.
+        work: Validation of fine-tune files, running on the state's worker
+            pool (None for other purposes).
     """
 
     id: str
@@ -98,26 +101,28 @@ class StoredFile:
     path: Path
     running_at: float
     ready_at: float
-    analysis: FileAnalysis | None
+    work: Future[FileAnalysis] | None
+
+    def analysis(self) -> FileAnalysis | None:
+        """The validation outcome, waiting for it if needed (None: not validated)."""
+        return self.work.result() if self.work is not None else None
 
     def status(self, now: float) -> str:
         """Azure's file status at simulated time `now`."""
         if now < self.running_at:
             return "pending"
-        if now < self.ready_at:
+        if now < self.ready_at or (self.work is not None and not self.work.done()):
             return "running"
-        if self.analysis is not None and not self.analysis.ok:
+        analysis = self.analysis()
+        if analysis is not None and not analysis.ok:
             return "error"
         return "processed"
 
     def to_json(self, now: float) -> dict[str, Any]:
         """The `file` object as seen at `now`."""
         status = self.status(now)
-        details = (
-            self.analysis.status_details
-            if status == "error" and self.analysis
-            else None
-        )
+        analysis = self.analysis() if status == "error" else None
+        details = analysis.status_details if analysis is not None else None
         return {
             "id": self.id,
             "object": "file",
@@ -250,6 +255,11 @@ class EmulatorState:
         self._idempotency: dict[tuple[str, str], tuple[str, str]] = {}
         self._tokens: dict[tuple[str, str], tuple[int, int]] = {}
         self._chat: dict[str, ChatIndex] = {}
+        self._workers = ThreadPoolExecutor(2, thread_name_prefix="ftui-emulator-work")
+
+    def close(self) -> None:
+        """Stop the background workers (pending validations are dropped)."""
+        self._workers.shutdown(wait=False, cancel_futures=True)
 
     def reset(self) -> None:
         """Forget every file, job, deployment and idempotency key."""
@@ -315,7 +325,6 @@ class EmulatorState:
         file_id = _new_id("file")
         path = self.data_dir / f"{file_id}.bin"
         path.write_bytes(data)
-        analysis = analyze_file(path) if purpose == "fine-tune" else None
         with self.lock:
             if (existing := self._replay("file", key, fingerprint)) is not None:
                 path.unlink(missing_ok=True)
@@ -324,6 +333,11 @@ class EmulatorState:
             running_at = now + _FILE_PENDING_S
             ready_at = (
                 running_at + _FILE_RUN_BASE_S + _FILE_RUN_PER_MB_S * len(data) / 2**20
+            )
+            # Validation runs in the background, as on the service: the upload
+            # answers at once and the file stays `running` until it is done.
+            work = (
+                self._workers.submit(_analyze, path) if purpose == "fine-tune" else None
             )
             stored = StoredFile(
                 file_id,
@@ -334,7 +348,7 @@ class EmulatorState:
                 path,
                 running_at,
                 ready_at,
-                analysis,
+                work,
             )
             self.files[file_id] = stored
             if key is not None:
@@ -507,12 +521,14 @@ class EmulatorState:
             )
             assert training is not None
             cached = self._tokens.get((training.id, model))
+        # Outside the lock: may wait for the files' validation to finish.
         failure = _failure_of(training, validation, method)
         if failure is None and cached is None:
             cached = count_training_tokens(training.path, base_model_name(model))
         tokens, examples = cached or (0, 0)
-        if training.analysis is not None and training.analysis.ok:
-            examples = training.analysis.examples
+        analysis = training.analysis()
+        if analysis is not None and analysis.ok:
+            examples = analysis.examples
         plan = plan_training(
             examples,
             tokens,
@@ -737,14 +753,24 @@ class EmulatorState:
         return {"object": "list", "data": data}
 
 
+def _analyze(path: Path) -> FileAnalysis:
+    """Validate an upload; a crash becomes an `error` file rather than a hang."""
+    try:
+        return analyze_file(path)
+    except Exception as exc:  # reported to the client as status_details
+        return FileAnalysis(
+            False, f"The file could not be processed: {exc!r}", 0, "unknown", 0
+        )
+
+
 def _failure_of(
     training: StoredFile, validation: StoredFile | None, method: str
 ) -> JobFailure | None:
     """Why a job on these files will fail at start, or None."""
     for stored, param in ((training, "training_file"), (validation, "validation_file")):
-        if stored is None or stored.analysis is None:
+        analysis = stored.analysis() if stored is not None else None
+        if stored is None or analysis is None:
             continue
-        analysis = stored.analysis
         if not analysis.ok:
             return JobFailure(
                 "invalidTrainingFile"

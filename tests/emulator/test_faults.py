@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import Counter
@@ -171,3 +172,22 @@ async def test_upload_idempotency(
     )
     assert first.id == second.id
     assert len((await azure.files.list()).data) == 1
+
+
+async def test_concurrent_creates(azure: AsyncAzureOpenAI) -> None:
+    training = await upload(azure, training_bytes())
+
+    async def create(key: str) -> str:
+        job = await azure.fine_tuning.jobs.create(
+            model=MODEL,
+            training_file=training.id,
+            extra_headers={"Idempotency-Key": key},
+        )
+        return job.id
+
+    same = await asyncio.gather(*(create("one-key") for _ in range(12)))
+    assert len(set(same)) == 1
+    different = await asyncio.gather(*(create(f"key-{i}") for i in range(12)))
+    assert len(set(different)) == 12
+    listed = {j.id async for j in azure.fine_tuning.jobs.list(limit=5)}
+    assert listed == set(same) | set(different)

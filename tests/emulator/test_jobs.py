@@ -364,3 +364,17 @@ async def test_delete_finished_job(azure: AsyncAzureOpenAI) -> None:
     assert response.status_code == 204
     with pytest.raises(openai.NotFoundError):
         await azure.fine_tuning.jobs.retrieve(job.id)
+
+
+async def test_pause_needs_a_recent_api_version(emulator: EmulatorHandle) -> None:
+    async with AsyncAzureOpenAI(
+        azure_endpoint=emulator.azure_endpoint,
+        api_key=emulator.api_key,
+        api_version="2024-10-21",  # the GA version: no pause/resume yet
+        max_retries=0,
+    ) as old:
+        job = await _job(old, freeze=emulator)
+        emulator.advance(60)
+        with pytest.raises(openai.NotFoundError):
+            await old.fine_tuning.jobs.pause(job.id)
+        assert (await old.fine_tuning.jobs.retrieve(job.id)).status == "running"
