@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ftui.core.errors import ServiceError
 from ftui.core.service.secrets import scrub
@@ -153,7 +153,7 @@ def translate_error(
         message, code, param = _body_message(exc.body)
         detail = message or exc.message or f"HTTP {status}"
         request_id = exc.request_id
-        kwargs = {
+        kwargs: dict[str, Any] = {
             "status_code": status,
             "code": code or getattr(exc, "code", None),
             "param": param,

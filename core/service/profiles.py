@@ -522,6 +522,10 @@ def build_client(
         raise ConfigError(f"profile {profile.name!r} has no endpoint")
 
     if profile.kind is ProfileKind.AZURE:
+        if not profile.endpoint:
+            raise ConfigError(
+                f"profile {profile.name!r} (dated Azure API) needs an endpoint"
+            )
         if profile.auth is AuthMethod.ENTRA:
             return openai.AsyncAzureOpenAI(
                 azure_endpoint=profile.endpoint,
