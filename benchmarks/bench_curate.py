@@ -142,6 +142,53 @@ async def _press_times(
     return walls, renders
 
 
+class Frames:
+    """Records when each frame reaches the (headless) terminal, with the cursor then."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.frames: list[tuple[float, int]] = []
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            original(screen, renderable)
+            if renderable is not None:
+                table = getattr(app.screen, "table", None)
+                cursor = table.cursor if table is not None else -1
+                self.frames.append((time.perf_counter(), cursor))
+
+        app._display = display
+
+    async def key_to_frame(self, key: str, target: int) -> float:
+        """Seconds from posting a key to the first frame showing its cursor move.
+
+        Keys are posted straight to the app (as a terminal would), so no test
+        harness waits are included; the result is what a user sees.
+        """
+        began = time.perf_counter()
+        self.app.simulate_key(key)
+        while True:
+            await asyncio.sleep(0.001)
+            for moment, cursor in reversed(self.frames):
+                if moment < began:
+                    break
+                if cursor == target:
+                    return moment - began
+            if time.perf_counter() - began > 30:
+                raise TimeoutError(key)
+
+
+async def _frame_times(
+    frames: Frames, table: Any, key: str, count: int, step: int
+) -> list[float]:
+    times = []
+    for _ in range(count):
+        target = max(0, min(len(table.rows) - 1, table.cursor + step))
+        times.append(await frames.key_to_frame(key, target))
+        await asyncio.sleep(0.03)  # a fast typist, not a key-repeat flood
+    return times
+
+
 def _ms(values: list[float]) -> str:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
@@ -165,10 +212,11 @@ async def analyse_run(path: Path, n: int) -> None:
         first = probe.first_paint - began
         screen = app.screen
         assert isinstance(screen, CurateScreen)
-        # typing while the analysis runs: cursor keys against an unbound key
-        await pilot.pause(0.5)
-        busy_key, busy_render = await _press_times(pilot, "down", 30, probe)
-        busy_base, _ = await _press_times(pilot, "f9", 30, probe)
+        # typing while the analysis runs: key to frame, posted like a terminal
+        frames = Frames(app)
+        await asyncio.sleep(0.5)
+        busy_keys = await _frame_times(frames, screen.table, "down", 40, 1)
+        jobs = ", ".join(screen.progress) or "none"
         while screen.busy or any(not w.is_finished for w in app.workers):
             await pilot.pause(0.05)
         done = time.perf_counter() - began
@@ -176,12 +224,9 @@ async def analyse_run(path: Path, n: int) -> None:
     probe.close()
     print(f"{n:>9,} rows  first screen (in process) {first * 1000:7.0f} ms")
     print(f"{'':>9}       fully analysed            {done:7.1f} s   [{left}]")
-    net = statistics.median(busy_key) - statistics.median(busy_base)
     print(
-        f"{'':>9}       'down' while analysing: {_ms(busy_key)}; unbound key "
-        f"{_ms(busy_base)}; net median "
-        f"{net * 1000:.1f} ms; "
-        f"render_line {statistics.median(busy_render) * 1000:.2f} ms/key"
+        f"{'':>9}       'down' key to frame while analysing ({jobs} running): "
+        f"{_ms(busy_keys)}"
     )
 
 
@@ -209,6 +254,20 @@ async def scroll_run(path: Path, n: int) -> None:
             walls += wall
             renders += render
         results["end/home"] = (walls, renders)
+        frames = Frames(app)
+        table = app.screen.table
+        table.move_cursor(0)
+        await pilot.pause()
+        direct = {
+            "down": await _frame_times(frames, table, "down", 100, 1),
+            "pagedown": await _frame_times(
+                frames,
+                table,
+                "pagedown",
+                40,
+                table.scrollable_content_region.height - 2,
+            ),
+        }
         # jump to a line near the end, through the screen's own method
         screen = app.screen
         jump_began = time.perf_counter()
@@ -228,6 +287,8 @@ async def scroll_run(path: Path, n: int) -> None:
             f"{'':>9}       {key:<9} {_ms(walls)}; net median {net * 1000:5.1f} ms; "
             f"render_line {statistics.median(renders) * 1000:.2f} ms/key"
         )
+    for key, times in direct.items():
+        print(f"{'':>9}       {key:<9} key to frame (no harness): {_ms(times)}")
     print(
         f"{'':>9}       go to line {n - 10:,}: {jump * 1000:.0f} ms (incl. one pause)"
     )

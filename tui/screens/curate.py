@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
@@ -287,10 +287,13 @@ class CurateScreen(Screen[None]):
         self.unavailable: dict[str, str] = {}
         self._stamp: dict[int, int] = {}
         self._view_token = 0
+        self._initial_queue: list[str] = []
         self._debounce_timers: dict[str, Timer] = {}
         self._cost_pending = False
         self._line_width = len(str(max(len(dataset), 1)))
         self.cost_estimate: Any = None
+        self.token_total = 0
+        """Tokens of the valid examples (what the estimate prices)."""
         self._detail_shown_at = 0.0
         self.validate_delay = VALIDATE_DELAY
         """Seconds after an edit before the whole file is revalidated."""
@@ -346,9 +349,11 @@ class CurateScreen(Screen[None]):
         self._update_title()
         self._update_status()
         if self.analyse:
+            # One CPU-bound job at a time: threads share the GIL with the UI, and
+            # three at once made keys lag (measured: see benchmarks/bench_curate.py).
+            # Validation first (errors matter most), then tokens, then duplicates.
+            self._initial_queue = ["tokens", "duplicates"]
             self.start_validation()
-            self.start_token_count()
-            self.start_dedup()
         else:
             for job in ("tokens", "validation", "duplicates"):
                 self.unavailable[job] = "off"
@@ -397,11 +402,12 @@ class CurateScreen(Screen[None]):
             import ftui.core.validation  # noqa: F401
         except ImportError:
             self.unavailable["validation"] = "not available"
+            self._next_initial_job()
             return
         totals = None
         context = None
         if self.tokens_ready and self.model_info is not None:
-            totals = {row_id: t.total for row_id, t in self.tokens.items()}
+            totals = _Totals(self.tokens)
             context = self.model_info.training_context
         self._run(
             "validation",
@@ -464,6 +470,7 @@ class CurateScreen(Screen[None]):
                 severity="error",
             )
             self._update_status()
+            self._next_initial_job()
 
     @on(AnalysisProgress)
     def _progress(self, message: AnalysisProgress) -> None:
@@ -475,6 +482,7 @@ class CurateScreen(Screen[None]):
         self.unavailable[message.job] = "failed"
         self.notify(message.error, title=message.job, severity="error")
         self._update_status()
+        self._next_initial_job()
 
     @on(TokensCounted)
     def _tokens_counted(self, message: TokensCounted) -> None:
@@ -495,14 +503,29 @@ class CurateScreen(Screen[None]):
         self._show_detail()
         self._schedule_cost()
         self.start_validation()  # again, now with over-context checks
+        self._next_initial_job()
 
     def _make_counter(self) -> Any:
         from ftui.core.tokens import TokenCounter
 
         return TokenCounter.for_model(self.model_info)
 
+    def _next_initial_job(self) -> None:
+        """Start the next job of the first analysis, if any is left."""
+        if not self._initial_queue:
+            return
+        job = self._initial_queue.pop(0)
+        if job == "tokens":
+            self.start_token_count()
+            if "tokens" in self.unavailable:
+                self._next_initial_job()
+        else:
+            self.start_dedup()
+
     @on(ValidationFinished)
     def _validated(self, message: ValidationFinished) -> None:
+        if self._initial_queue and self._initial_queue[0] == "tokens":
+            self._next_initial_job()
         if message.version != self.dataset.version:
             return  # an edit since then has scheduled a fresh run
         report = message.report
@@ -949,17 +972,33 @@ class CurateScreen(Screen[None]):
             confirmed,
         )
 
+    @work(thread=True, exclusive=True, group="bulk", name="bulk", exit_on_error=False)
     def _zero_weights(self, targets: list[int]) -> None:
+        """Prepare the bulk edit off the UI thread (it parses every target row)."""
+        version = self.dataset.version
         changes: dict[int, dict[str, Any]] = {}
-        for row_id in targets:
+        worker = get_current_worker()
+        for done, row_id in enumerate(targets):
+            if done % 5000 == 0:
+                if worker.is_cancelled:
+                    return
+                self.post_message(AnalysisProgress("bulk", done, len(targets)))
             data = self.dataset.record(row_id).data
             if data is None:
                 continue
             changed = edits.zero_weights_except_last(data)
             if changed is not data:
                 changes[row_id] = changed
+        self.app.call_from_thread(self._apply_zero_weights, version, changes)
+
+    def _apply_zero_weights(self, version: int, changes: dict[int, Any]) -> None:
+        self.progress.pop("bulk", None)
+        if version != self.dataset.version:
+            self.notify("the data changed meanwhile: run it again", severity="warning")
+            return
         if not changes:
             self.notify("nothing to change: no example has an earlier assistant turn")
+            self._update_status()
             return
         self.apply(changes, f"weight 0 except last ({len(changes):,} examples)")
         self.notify(f"weight 0 set in {len(changes):,} examples (u undoes)")
@@ -1296,7 +1335,9 @@ class CurateScreen(Screen[None]):
         if request is not None:
             self._write_split(request, set(self.error_rows))
 
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    @work(
+        thread=True, exclusive=True, group="export", name="export", exit_on_error=False
+    )
     def _write_split(self, request: Any, exclude: set[int]) -> None:
         """Split (keeping duplicate clusters together) and write both files."""
         from ftui.core.split import split_dataset, write_split
@@ -1517,6 +1558,7 @@ class CurateScreen(Screen[None]):
             if counts is not None and row_id not in errors:
                 totals.append(counts.total)
                 trained += counts.trained
+        self.token_total = sum(totals)
         self.trained_total = trained
         self.cost_estimate = None
         if self.model_info is not None:
@@ -1576,10 +1618,10 @@ class CurateScreen(Screen[None]):
             )
             left.append(f"{dups:,} dup groups")
         if self.tokens:
-            total = sum(t.total for t in self.tokens.values())
             approx = "" if self.tokens_exact else "~"
             left.append(
-                f"{approx}{_short(total)} tok ({_short(self.trained_total)} trained)"
+                f"{approx}{_short(self.token_total)} tok "
+                f"({_short(self.trained_total)} trained)"
             )
         estimate = self.cost_estimate
         if estimate is not None and estimate.cost_usd is not None:
@@ -1634,6 +1676,22 @@ class CurateScreen(Screen[None]):
             )
         for name, label in SORTS:
             yield (f"Sort by {label}", "sort the table", partial(self._sort_by, name))
+
+
+class _Totals(Mapping[int, int]):
+    """Total tokens by row id, read live from the token counts (no 1M-row copy)."""
+
+    def __init__(self, tokens: dict[int, Any]) -> None:
+        self._tokens = tokens
+
+    def __getitem__(self, row_id: int) -> int:
+        return int(self._tokens[row_id].total)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(list(self._tokens))
+
+    def __len__(self) -> int:
+        return len(self._tokens)
 
 
 def _short(value: int) -> str:

@@ -123,7 +123,7 @@ class ExampleTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ExampleTable {
         overflow-x: hidden;
-        overflow-y: scroll;
+        overflow-y: auto;
         background: $surface;
         & > .example-table--header {
             background: $panel; color: $foreground; text-style: bold;
