@@ -124,7 +124,11 @@ async def test_change_role_fixes_misspelt_role(tmp_path: Path) -> None:
         assert 8 in screen.error_rows
         await pilot.press("right_square_bracket", "right_square_bracket", "r")
         await pilot.pause()
-        await _choose(pilot, "assistant")
+        options = app.screen.query_one(OptionList)
+        # the misspelt role starts on its closest valid role: enter accepts it
+        assert options.get_option_at_index(options.highlighted).id == "assistant"
+        await pilot.press("enter")
+        await pilot.pause()
         await settle(pilot)
         assert screen.dataset.record(8).data["messages"][2]["role"] == "assistant"
         assert 8 not in screen.error_rows

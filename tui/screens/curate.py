@@ -8,6 +8,7 @@ revalidated, and whole-file checks rerun in the background a moment later.
 
 from __future__ import annotations
 
+import difflib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -1086,11 +1087,16 @@ class CurateScreen(Screen[None]):
                     lambda d: edits.set_role(d, turn, choice), "change role"
                 )
 
+        # a misspelt role ("asistant") starts on its closest valid role
+        guess = role if role in edits.ROLES else None
+        if guess is None and role:
+            close = difflib.get_close_matches(role.lower(), edits.ROLES, n=1)
+            guess = close[0] if close else None
         self.app.push_screen(
             ChoiceDialog(
-                f"Role of turn {turn + 1}",
+                f"Role of turn {turn + 1} (now {role!r})",
                 [(r, r) for r in edits.ROLES],
-                current=role,
+                current=guess,
             ),
             done,
         )
