@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import TabbedContent
 
 from ftui.tui.widgets.cost_panel import CostPanel
@@ -103,7 +104,9 @@ async def test_cost_settings_change_recomputes(tmp_path: Path) -> None:
         assert screen.cost_estimate.billed_tokens == 7 * before.billed_tokens_per_epoch
         # a model with another tokenizer: tokens are counted again
         panel.post_message(
-            CostPanel.SettingsChanged(panel, "babbage-002", "auto", "openai", "standard")
+            CostPanel.SettingsChanged(
+                panel, "babbage-002", "auto", "openai", "standard"
+            )
         )
         await settle(pilot)
         assert screen.model_name == "babbage-002"
@@ -128,3 +131,31 @@ async def test_export_writes_split(tmp_path: Path) -> None:
         assert valid_lines
         original = set(path.read_bytes().splitlines())
         assert set(train_lines) | set(valid_lines) <= original
+
+
+async def test_escape_from_a_panel_returns_to_the_table(tmp_path: Path) -> None:
+    app = make_app(write_fixture(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("dollar_sign")
+        await pilot.pause()
+        assert screen.query_one("#side", TabbedContent).active == "cost"
+        assert not screen.table.has_focus
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.table.has_focus
+
+
+async def test_missing_engine_module_stays_dormant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ftui.core.dedup", None)  # import fails
+    app = make_app(write_fixture(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        _, right = screen.status_text()
+        assert "duplicates: not available" in right
+        assert screen.validation_report is not None
+        assert screen.tokens
