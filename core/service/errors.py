@@ -34,6 +34,17 @@ __all__ = [
 ]
 
 
+def _one_line(text: str) -> str:
+    """Server text made safe for a terminal: one line, control characters escaped."""
+    text = " ".join(text.split())
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
 class _StatusError(ServiceError):
     """A service error with the HTTP status and request id when there was one."""
 
@@ -47,7 +58,7 @@ class _StatusError(ServiceError):
         request_id: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(scrub(message))
+        super().__init__(_one_line(scrub(message)))
         self.status_code = status_code
         self.code = code
         self.param = param
@@ -192,8 +203,10 @@ def translate_error(
             **kwargs,
         )
     if isinstance(exc, openai.OpenAIError):
-        return ServiceError(scrub(f"cannot {action}: {exc}"))
-    return ServiceError(scrub(f"cannot {action}: {type(exc).__name__}: {exc}"))
+        return ServiceError(_one_line(scrub(f"cannot {action}: {exc}")))
+    return ServiceError(
+        _one_line(scrub(f"cannot {action}: {type(exc).__name__}: {exc}"))
+    )
 
 
 def is_transient(exc: BaseException) -> bool:

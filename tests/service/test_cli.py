@@ -402,3 +402,66 @@ def test_a_stored_key_is_private_and_masked(
     assert "stored in config file (****" in out
     code, out, _ = run(capsys, "config", "test", "stored")
     assert code == 0
+
+
+def test_ctrl_c_prints_a_resume_point_and_since_resumes_without_repeats(
+    sdk_env: str, emu: Any, capsys: pytest.CaptureFixture[str], train_file: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    emu.set_speed(20)  # the job takes seconds of real time: room to interrupt
+    job_id = _submit(capsys, train_file)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ftui.tui",
+            "jobs",
+            "follow",
+            job_id,
+            "--interval",
+            "0.05",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+    assert proc.stdout is not None
+    first: list[str] = []
+    deadline = time.monotonic() + 30
+    while len(first) < 3 and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line and not line.startswith("--"):
+            first.append(line)
+    proc.send_signal(signal.SIGINT)
+    # read() keeps what readline() already buffered (communicate() would not)
+    rest = proc.stdout.read()
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    proc.wait(timeout=30)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert "resume with: ftui jobs follow" in err
+    since = err.split("--since ")[1].split()[0]
+    seen = first + [
+        line + "\n" for line in rest.splitlines() if not line.startswith("--")
+    ]
+    emu.set_speed(2000)
+    time.sleep(0.2)
+    capsys.readouterr()  # the emulator thread may log the dropped connection
+    code, out, _ = run(
+        capsys, "jobs", "follow", job_id, "--since", since, "--interval", "0.01"
+    )
+    assert code == 0
+    later = [line for line in out.splitlines() if line[:2] == "20"]
+    assert later, "events after the resume point are printed"
+    assert not set(later) & {s.rstrip("\n") for s in seen}, "an event was printed twice"
+    # Together they are exactly the job's events.
+    code, out, _ = run(capsys, "jobs", "show", job_id, "--json", "--events", "100000")
+    total = len(json.loads(out)["events"])
+    assert len([s for s in seen if s[:2] == "20"]) + len(later) == total

@@ -138,3 +138,12 @@ async def test_nothing_leaks_in_a_whole_session_with_debug_logs(
     assert "401" in everything  # the failure itself is visible...
     assert CANARY_KEY not in everything  # ...but neither key is
     assert WRONG_CANARY not in everything
+
+
+def test_service_error_text_is_one_safe_line() -> None:
+    from ftui.core.service.errors import ServiceRequestError
+
+    err = ServiceRequestError("bad\n\x1b[31mred\x1b[0m\tthing")
+    text = str(err)
+    assert "\n" not in text and "\x1b" not in text
+    assert "\\x1b[31mred" in text

@@ -8,6 +8,7 @@ Exit status: 0 success; 1 `follow` saw the job fail or get cancelled, or
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,13 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ftui.core.cost import CostEstimate
-    from ftui.core.service import FineTuningService, JobDetail, JobEvent, JobInfo
+    from ftui.core.service import (
+        FineTuningService,
+        FollowUpdate,
+        JobDetail,
+        JobEvent,
+        JobInfo,
+    )
 
 __all__ = ["register", "run"]
 
@@ -262,48 +269,70 @@ async def _show(service: FineTuningService, args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_update(
+    update: FollowUpdate,
+    args: argparse.Namespace,
+    last_status: str | None,
+    job: JobInfo | None,
+) -> tuple[str | None, JobInfo | None]:
+    """Print one follow update; returns the new (last status, job)."""
+    if update.state == "reconnecting":
+        if args.ndjson:
+            emit_json(
+                {
+                    "type": "reconnecting",
+                    "error": update.error,
+                    "retry_in": update.retry_in,
+                    "attempt": update.attempt,
+                },
+                indent=None,
+            )
+        else:
+            print(
+                f"ftui: reconnecting (attempt {update.attempt}, next try in "
+                f"{update.retry_in or 0:.1f}s): {clean(update.error)}",
+                file=sys.stderr,
+                flush=True,
+            )
+        return last_status, job
+    job = update.job
+    for event in update.events:
+        if args.ndjson:
+            emit_json(
+                {"type": "event", "event": event.model_dump(mode="json")},
+                indent=None,
+            )
+        else:
+            print(_event_line(event), flush=True)
+    if job is not None and job.status != last_status:
+        last_status = job.status
+        if args.ndjson:
+            emit_json({"type": "status", "job": _job_json(job)}, indent=None)
+        else:
+            print(f"-- status: {clean(job.status)}", flush=True)
+    return last_status, job
+
+
 async def _follow(service: FineTuningService, args: argparse.Namespace) -> int:
     from ftui.core.service import JobStatus, follow_job
 
     last_status: str | None = None
     job: JobInfo | None = None
-    async for update in follow_job(
-        service, args.job_id, interval=args.interval, since_event_id=args.since
-    ):
-        if update.state == "reconnecting":
-            if args.ndjson:
-                emit_json(
-                    {
-                        "type": "reconnecting",
-                        "error": update.error,
-                        "retry_in": update.retry_in,
-                        "attempt": update.attempt,
-                    },
-                    indent=None,
-                )
-            else:
-                print(
-                    f"ftui: reconnecting (attempt {update.attempt}, next try in "
-                    f"{update.retry_in or 0:.1f}s): {clean(update.error)}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            continue
-        job = update.job
-        for event in update.events:
-            if args.ndjson:
-                emit_json(
-                    {"type": "event", "event": event.model_dump(mode="json")},
-                    indent=None,
-                )
-            else:
-                print(_event_line(event), flush=True)
-        if job is not None and job.status != last_status:
-            last_status = job.status
-            if args.ndjson:
-                emit_json({"type": "status", "job": _job_json(job)}, indent=None)
-            else:
-                print(f"-- status: {clean(job.status)}", flush=True)
+    resume_from: str | None = args.since
+    try:
+        async for update in follow_job(
+            service, args.job_id, interval=args.interval, since_event_id=args.since
+        ):
+            resume_from = update.last_event_id
+            last_status, job = _print_update(update, args, last_status, job)
+    except asyncio.CancelledError:  # Ctrl-C: say how to pick up where we left off
+        if resume_from:
+            print(
+                f"ftui: stopped; resume with: ftui jobs follow {clean(args.job_id)} "
+                f"--since {clean(resume_from)}",
+                file=sys.stderr,
+            )
+        raise
     if job is None:  # pragma: no cover - follow_job always yields a snapshot first
         return 2
     if not args.ndjson:
