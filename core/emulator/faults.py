@@ -11,7 +11,7 @@ Spec syntax (the `--faults` option), comma-separated `key=value` pairs::
   `drop` closes the connection *before* the request is handled (nothing changes);
   `drop_after` handles the request completely and then closes the connection
   instead of sending the response (a whole state change, never half of one —
-  this is what makes idempotency keys matter).
+  this is what makes idempotency keys matter; a chat stream is cut halfway).
 - `latency` is the probability of added delay (drawn independently), `delay` the
   maximum added delay in real seconds (uniform 0..delay, default 0.5).
 - `retry_after` is the Retry-After value in real seconds (default 1.0).

@@ -46,7 +46,6 @@ import json
 import re
 import shutil
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -377,35 +376,35 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         handle = self.server.handle
         started = time.monotonic()
-        body = self._read_body()
         url = urlsplit(self.path)
         path = url.path
+        try:
+            body = self._read_body()
+        except ValueError:  # a malformed Content-Length or chunk size
+            self.close_connection = True
+            bad = ApiError(400, "invalidPayload", "Malformed request body framing.")
+            self._send(_error(bad), path, started)
+            return
         if path.startswith("/emulator/"):
             self._send(self._admin(path, body), path, started)
             return
-        if path.startswith("/openai/v1/"):
-            request = _Request(
-                self.command,
-                path[len("/openai/v1/") :],
-                "v1",
-                parse_qs(url.query),
-                self._lower_headers(),
-                body,
-            )
-        elif path.startswith("/openai/"):
-            request = _Request(
-                self.command,
-                path[len("/openai/") :],
-                "dated",
-                parse_qs(url.query),
-                self._lower_headers(),
-                body,
-            )
-        else:
-            self._send(
-                _error(ApiError(404, "404", "Resource not found")), path, started
-            )
+        prefix, flavour = (
+            ("/openai/v1/", "v1")
+            if path.startswith("/openai/v1/")
+            else ("/openai/", "dated")
+        )
+        if not path.startswith(prefix):
+            missing = ApiError(404, "404", "Resource not found")
+            self._send(_error(missing), path, started)
             return
+        request = _Request(
+            self.command,
+            path[len(prefix) :],
+            flavour,
+            parse_qs(url.query),
+            self._lower_headers(),
+            body,
+        )
         # Faults are decided before anything touches the state.
         decision = handle.faults.decide()
         if decision.delay:
@@ -427,10 +426,11 @@ class _Handler(BaseHTTPRequestHandler):
             response = _error(
                 ApiError(500, "InternalServerError", f"Emulator error: {exc!r}")
             )
-        if decision.fault is Fault.DROP_AFTER:
+        if decision.fault is Fault.DROP_AFTER and response.stream is None:
             self._drop(path, started, f"handled ({response.status}), response dropped")
             return
-        self._send(response, path, started)
+        # A stream hit by drop_after starts, then dies halfway (like a lost network).
+        self._send(response, path, started, cut=decision.fault is Fault.DROP_AFTER)
 
     def _lower_headers(self) -> dict[str, str]:
         return {k.lower(): v for k, v in self.headers.items()}
@@ -521,7 +521,9 @@ class _Handler(BaseHTTPRequestHandler):
             f"{(time.monotonic() - started) * 1000:.0f} ms"
         )
 
-    def _send(self, response: _Response, path: str, started: float) -> None:
+    def _send(
+        self, response: _Response, path: str, started: float, *, cut: bool = False
+    ) -> None:
         request_id = str(uuid.uuid4())
         try:
             self.send_response(response.status)
@@ -540,11 +542,15 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 delay = self.server.handle.stream_delay
-                for piece in response.stream:
+                pieces = list(response.stream)
+                for piece in pieces[: len(pieces) // 2] if cut else pieces:
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
                     self.wfile.flush()
                     if delay:
                         time.sleep(delay)
+                if cut:
+                    self._drop(path, started, "stream cut halfway")
+                    return
                 self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
@@ -781,9 +787,3 @@ def start_emulator(
     server.handle = handle
     handle._serve()
     return handle
-
-
-if __name__ == "__main__":  # pragma: no cover - manual smoke run
-    emulator = start_emulator(log=lambda line: print(line, file=sys.stderr))
-    print(emulator.base_url)
-    emulator.wait()

@@ -164,3 +164,26 @@ async def test_chat_needs_messages(client: AsyncOpenAI) -> None:
     model = await _trained(client)
     with pytest.raises(openai.BadRequestError):
         await client.chat.completions.create(model=model, messages=[])
+
+
+async def test_stream_cut_halfway(
+    client: AsyncOpenAI, emulator: EmulatorHandle
+) -> None:
+    model = await _trained(client)
+    emulator.set_faults("drop_after=1")
+    stream = await client.chat.completions.create(
+        model=model,
+        messages=[{"role": "user", "content": "capital of India"}],
+        stream=True,
+    )
+    received: list[str] = []
+
+    async def drain() -> None:
+        async for chunk in stream:
+            received.extend(c.delta.content or "" for c in chunk.choices)
+
+    with pytest.raises((httpx2.TransportError, openai.APIConnectionError)):
+        await drain()
+    assert reply_for("India", "New Delhi").startswith("".join(received))
+    assert "".join(received) != reply_for("India", "New Delhi")
+    assert emulator.faults.counts["drop_after"] == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx2
 import openai
 import pytest
@@ -139,3 +141,15 @@ async def test_health_and_admin_routes(emulator: EmulatorHandle) -> None:
         await http.post("/emulator/reset", headers=headers)
         assert (await http.get("/openai/v1/files", headers=headers)).status_code == 200
         assert emulator.clock.speed > 0
+
+
+async def test_malformed_content_length_is_400(emulator: EmulatorHandle) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", emulator.port)
+    writer.write(
+        b"POST /openai/v1/fine_tuning/jobs HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Length: lots\r\n\r\n"
+    )
+    await writer.drain()
+    status = await reader.readline()
+    writer.close()
+    assert status.startswith(b"HTTP/1.1 400")
