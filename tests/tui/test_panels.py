@@ -18,7 +18,12 @@ from ftui.core.dataset import Dataset, open_dataset
 from ftui.core.dedup import DedupReport, find_duplicates
 from ftui.core.model_table import load_model_table
 from ftui.core.validation import Issue, Severity, ValidationReport, validate_dataset
-from ftui.tui.screens.compare import CompareScreen, diff_texts, example_document
+from ftui.tui.screens.compare import (
+    CompareScreen,
+    diff_texts,
+    example_document,
+    fold_identical,
+)
 from ftui.tui.screens.export import ExportDialog, ExportRequest, parse_fraction
 from ftui.tui.widgets.cost_panel import CostPanel, TokenHistogram, histogram_bins
 from ftui.tui.widgets.duplicates_panel import DropDuplicatesDialog, DuplicatesPanel
@@ -338,6 +343,39 @@ class TestCompareScreen:
         assert [left[a:b] for a, b in left_spans] == ["cat", "the"]
         assert [right[a:b] for a, b in right_spans] == ["dog", "a"]
         assert diff_texts("same words", "same words") == ([], [])
+
+    def test_identical_turns_fold(self) -> None:
+        left = ["── 1 system ──\nlong prompt", "── 2 user ──\nhello"]
+        right = ["── 1 system ──\nlong prompt", "── 2 user ──\nhullo", "extra"]
+        a, b = fold_identical(left, right, min_chars=5)
+        assert a.split("\n\n") == [
+            "── 1 system ──\n(same on both sides: 11 characters)",
+            "── 2 user ──\nhello",
+        ]
+        assert b.endswith("── 2 user ──\nhullo\n\nextra")
+        assert fold_identical(left, right)[0] == "\n\n".join(left)  # short: kept
+
+    async def test_a_shows_folded_turns(self, tmp_path: Path) -> None:
+        system = "Follow the official coding guidelines. " * 10
+        rows = [json.loads(_chat(QUESTION)), json.loads(_chat(QUESTION + " Thanks"))]
+        for row in rows:
+            row["messages"][0]["content"] = system
+        path = tmp_path / "long.jsonl"
+        path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        dataset = open_dataset(path)
+
+        class CompareApp(App[None]):
+            def on_mount(self) -> None:
+                self.push_screen(CompareScreen(dataset, [0, 1]))
+
+        app = CompareApp()
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            text = app.screen.query_one("#compare-left-text")
+            assert "same on both sides: 390 characters" in str(text.render())
+            assert "Follow the official" not in str(text.render())
+            await pilot.press("a")
+            assert "Follow the official" in str(text.render())
 
     def test_example_document_lists_turns(self, dataset: Dataset) -> None:
         text = example_document(dataset.record(0))

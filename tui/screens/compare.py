@@ -22,7 +22,13 @@ if TYPE_CHECKING:
     from ftui.core.dataset import Dataset
     from ftui.core.jsonl import Record
 
-__all__ = ["CompareScreen", "diff_texts", "example_document"]
+__all__ = [
+    "CompareScreen",
+    "diff_texts",
+    "example_blocks",
+    "example_document",
+    "fold_identical",
+]
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 # difflib is quadratic in the worst case: past this many tokens a side, show
@@ -69,24 +75,24 @@ def _message_block(index: int, message: Any) -> str:
     return "\n".join(lines)
 
 
-def example_document(record: Record) -> str:
-    """The whole example as plain text, one block per turn (what the diff compares).
+def example_blocks(record: Record) -> list[str]:
+    """The example as plain-text blocks, one per turn (what the diff compares).
 
     Args:
         record: A dataset line.
 
     Returns:
-        Chat turns as `── N role ──` blocks; preference rows as input and both
-        outputs; other objects as indented JSON; invalid lines as their text.
+        Chat turns as `── N role ──` blocks; preference rows as input turns and
+        both outputs; other objects as one block of indented JSON; invalid
+        lines as one block of their text.
     """
     data = record.data
     if data is None:
-        return record.text()
+        return [record.text()]
     messages = data.get("messages")
-    blocks: list[str] = []
     if isinstance(messages, list):
-        blocks = [_message_block(i, m) for i, m in enumerate(messages)]
-    elif "input" in data:
+        return [_message_block(i, m) for i, m in enumerate(messages)]
+    if "input" in data:
         given = data.get("input", {})
         turns = given.get("messages", []) if isinstance(given, dict) else []
         blocks = [_message_block(i, m) for i, m in enumerate(turns)]
@@ -97,9 +103,43 @@ def example_document(record: Record) -> str:
                 for m in (outputs if isinstance(outputs, list) else [outputs])
             ]
             blocks.append(f"── {key} ──\n" + "\n".join(texts))
-    else:
-        return json.dumps(data, ensure_ascii=False, indent=2)
-    return "\n\n".join(blocks)
+        return blocks
+    return [json.dumps(data, ensure_ascii=False, indent=2)]
+
+
+def example_document(record: Record) -> str:
+    """The whole example as plain text: its `example_blocks` joined by blank lines."""
+    return "\n\n".join(example_blocks(record))
+
+
+def fold_identical(
+    left: list[str], right: list[str], *, min_chars: int = 160
+) -> tuple[str, str]:
+    """Join two block lists, collapsing long blocks that are the same on both sides.
+
+    A long system prompt shared by both members would otherwise push the
+    differences off screen; a folded block keeps its header line.
+
+    Args:
+        left: Blocks of one example.
+        right: Blocks of the other.
+
+    Returns:
+        The two documents.
+    """
+    out_left, out_right = [], []
+    for index in range(max(len(left), len(right))):
+        a = left[index] if index < len(left) else None
+        b = right[index] if index < len(right) else None
+        if a is not None and a == b and "\n" in a:
+            header, body = a.split("\n", 1)
+            if len(body) >= min_chars:
+                a = b = f"{header}\n(same on both sides: {len(body):,} characters)"
+        if a is not None:
+            out_left.append(a)
+        if b is not None:
+            out_right.append(b)
+    return "\n\n".join(out_left), "\n\n".join(out_right)
 
 
 def diff_texts(
@@ -162,6 +202,7 @@ class CompareScreen(ModalScreen[tuple[int, ...] | None]):
     | left / right | Make the left / right side active. |
     | n / p | Show the next / previous member on the active side. |
     | space / x | Toggle keep/drop for the member on the active side. |
+    | a | Show turns that are the same on both sides / fold them again. |
     | enter | Apply: drop the marked members. |
     | escape | Close without dropping. |
     """
@@ -172,6 +213,7 @@ class CompareScreen(ModalScreen[tuple[int, ...] | None]):
         Binding("n", "cycle(1)", "Next member"),
         Binding("p", "cycle(-1)", "Prev member"),
         Binding("space,x", "toggle_drop", "Keep/drop"),
+        Binding("a", "toggle_fold", "Show all"),
         Binding("enter", "apply", "Apply"),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -248,6 +290,8 @@ class CompareScreen(ModalScreen[tuple[int, ...] | None]):
             self.shown[1] = (self.shown[0] + 1) % len(row_ids)
         self.drop: set[int] = set(dropped) & set(self.row_ids)
         self.active = 1
+        self.fold = True
+        """Collapse turns that are identical on both sides."""
 
     def compose(self) -> ComposeResult:
         """The member strip, the two panes and a key hint."""
@@ -258,7 +302,7 @@ class CompareScreen(ModalScreen[tuple[int, ...] | None]):
                 yield ComparePane(0)
                 yield ComparePane(1)
             yield Static(
-                "←/→ side · n/p other member · space keep/drop · "
+                "←/→ side · n/p member · space keep/drop · a all · "
                 "enter apply · esc cancel",
                 id="compare-help",
                 markup=False,
@@ -296,10 +340,14 @@ class CompareScreen(ModalScreen[tuple[int, ...] | None]):
             style = "reverse" if index in self.shown else ""
             members.append(f" {label} ", style=style)
         self.query_one("#compare-members", Static).update(members)
-        texts = [
-            clean(example_document(self.dataset.record(self.row_ids[i])))
+        left, right = (
+            [clean(b) for b in example_blocks(self.dataset.record(self.row_ids[i]))]
             for i in self.shown
-        ]
+        )
+        if self.fold:
+            texts = list(fold_identical(left, right))
+        else:
+            texts = ["\n\n".join(left), "\n\n".join(right)]
         spans = diff_texts(texts[0], texts[1])
         changed = self.get_component_rich_style("compare--changed")
         for side in (0, 1):
@@ -348,6 +396,11 @@ class CompareScreen(ModalScreen[tuple[int, ...] | None]):
             return
         else:
             self.drop.add(row_id)
+        self._render_all()
+
+    def action_toggle_fold(self) -> None:
+        """Show or fold the turns that are the same on both sides."""
+        self.fold = not self.fold
         self._render_all()
 
     def action_apply(self) -> None:
