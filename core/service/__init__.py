@@ -12,10 +12,12 @@ subclasses whose messages never contain an API key. Typical use::
 
 from __future__ import annotations
 
+from ftui.core.service.backend import FineTuningBackend
 from ftui.core.service.chat import stream_chat
 from ftui.core.service.client import (
     IDEMPOTENCY_HEADER,
     SUBMIT_TAG,
+    EventReader,
     FileProcessingError,
     FineTuningService,
     JobDetail,
@@ -70,9 +72,11 @@ __all__ = [
     "ChatResult",
     "ChatUsage",
     "Checkpoint",
+    "EventReader",
     "FileInfo",
     "FileProcessingError",
     "FileStatus",
+    "FineTuningBackend",
     "FineTuningService",
     "FollowUpdate",
     "Hyperparameters",

@@ -44,6 +44,8 @@ from ftui.core.service.retry import Backoff
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
+    from ftui.core.service.backend import FineTuningBackend
+
 __all__ = [
     "IDEMPOTENCY_HEADER",
     "SUBMIT_TAG",
@@ -868,7 +870,7 @@ class EventReader:
 
     def __init__(
         self,
-        service: FineTuningService,
+        service: FineTuningBackend,
         job_id: str,
         *,
         since_event_id: str | None = None,

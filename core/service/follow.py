@@ -14,7 +14,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from ftui.core.errors import ServiceError
-from ftui.core.service.client import EventReader, FineTuningService
+from ftui.core.service.backend import FineTuningBackend
+from ftui.core.service.client import EventReader
 from ftui.core.service.errors import is_transient
 from ftui.core.service.models import FollowUpdate, JobEvent, JobInfo
 from ftui.core.service.retry import Backoff
@@ -23,7 +24,7 @@ __all__ = ["follow_job"]
 
 
 async def follow_job(
-    service: FineTuningService,
+    service: FineTuningBackend,
     job_id: str,
     *,
     interval: float = 10.0,
@@ -42,7 +43,7 @@ async def follow_job(
     can show "last checked"). The final update carries the terminal snapshot.
 
     Args:
-        service: The service to poll.
+        service: The service to poll (`FineTuningService` or a fake).
         job_id: The job to follow.
         interval: Seconds from the start of one poll to the start of the next.
         since_event_id: Resume: only events newer than this one are yielded.
