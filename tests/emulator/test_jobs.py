@@ -378,3 +378,34 @@ async def test_pause_needs_a_recent_api_version(emulator: EmulatorHandle) -> Non
         with pytest.raises(openai.NotFoundError):
             await old.fine_tuning.jobs.pause(job.id)
         assert (await old.fine_tuning.jobs.retrieve(job.id)).status == "running"
+
+
+async def test_legacy_hyperparameters(client: AsyncOpenAI) -> None:
+    job = await _job(
+        client,
+        hyperparameters={
+            "n_epochs": 2,
+            "batch_size": 5,
+            "learning_rate_multiplier": 0.1,
+        },
+    )
+    assert job.hyperparameters.n_epochs == 2
+    assert job.hyperparameters.batch_size == 5
+    assert job.hyperparameters.learning_rate_multiplier == pytest.approx(0.1)
+    await wait_job(client, job.id)
+    events = await all_events(client, job.id, 100)
+    assert [e.data["step"] for e in events if e.type == "metrics"] == [4, 3, 2, 1]
+
+
+async def test_dpo_beta_is_echoed(client: AsyncOpenAI) -> None:
+    training = await upload(client, preference_bytes())
+    job = await client.fine_tuning.jobs.create(
+        model="gpt-4.1-mini-2025-04-14",
+        training_file=training.id,
+        method={"type": "dpo", "dpo": {"hyperparameters": {"beta": 0.25}}},
+    )
+    assert job.method is not None
+    assert job.method.dpo is not None
+    assert job.method.dpo.hyperparameters is not None
+    assert job.method.dpo.hyperparameters.beta == pytest.approx(0.25)
+    assert job.method.dpo.hyperparameters.n_epochs == -1
