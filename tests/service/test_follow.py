@@ -258,3 +258,45 @@ async def test_a_long_catch_up_resumes_after_a_failed_page() -> None:
     assert [e.id for e in updates[-1].events] == [f"ev-{n}" for n in range(1, 21)]
     # The retry went on from the failed page; the first page was not read again.
     assert afters == [None, "ev-16", "ev-16", "ev-11", "ev-6"]
+
+
+class FakeBackend:
+    """The smallest `FineTuningBackend` follow_job needs: a screen test's fake."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def with_retries(self, max_retries: int) -> FakeBackend:
+        return self
+
+    async def retrieve_job(self, job_id: str) -> Any:
+        from ftui.core.service import JobInfo
+
+        self.calls += 1
+        status = "succeeded" if self.calls >= 2 else "running"
+        return JobInfo(id=job_id, status=status, model="m")
+
+    async def list_events_page(
+        self, job_id: str, *, after: str | None = None, limit: int = 100
+    ) -> tuple[list[Any], bool]:
+        from ftui.core.service import JobEvent
+
+        events = [
+            JobEvent(id=f"e{n}", created_at=n, message=f"m{n}")
+            for n in range(self.calls, 0, -1)
+        ]
+        return events, False
+
+
+async def test_follow_accepts_a_fake_backend() -> None:
+    updates = [
+        u
+        async for u in follow_job(
+            FakeBackend(),  # type: ignore[arg-type]
+            "ftjob-x",
+            sleep=FakeTime().sleep,
+        )
+    ]
+    assert [e.id for u in updates for e in u.events] == ["e1", "e2"]
+    assert updates[-1].job is not None
+    assert updates[-1].job.status == "succeeded"

@@ -274,3 +274,27 @@ async def test_chat_with_an_unknown_deployment_is_not_found(
     with pytest.raises(ServiceNotFoundError):
         async for _ in stream_chat(service, "nope", [{"role": "user", "content": "x"}]):
             pass
+
+
+async def test_openai_kind_does_not_wait_for_file_processing(
+    emu: Any, train_file: Path
+) -> None:
+    from ftui.core.service import Profile, ProfileKind
+
+    profile = Profile(
+        name="oai",
+        kind=ProfileKind.OPENAI,
+        base_url=emu.v1_base_url,
+        api_key_env="FTUI_TEST_EMULATOR_KEY",
+    )
+    async with FineTuningService.from_profile(profile, max_retries=0) as service:
+        assert not service.is_azure
+        info = await service.upload_file(train_file)
+        assert info.status in ("pending", "uploaded", "running", "processed")
+        final = await _run_to_end(
+            service,
+            (
+                await service.create_job(JobRequest(model=MODEL, training_file=info.id))
+            ).id,
+        )
+    assert final.status is JobStatus.SUCCEEDED

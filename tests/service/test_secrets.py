@@ -145,5 +145,6 @@ def test_service_error_text_is_one_safe_line() -> None:
 
     err = ServiceRequestError("bad\n\x1b[31mred\x1b[0m\tthing")
     text = str(err)
-    assert "\n" not in text and "\x1b" not in text
+    assert "\n" not in text
+    assert "\x1b" not in text
     assert "\\x1b[31mred" in text
