@@ -25,6 +25,7 @@ from ftui.core.service.client import (
     UploadRefusedError,
     check_dataset_for_upload,
 )
+from ftui.core.service.diagnose import explain_connection_problem
 from ftui.core.service.errors import (
     ServiceAuthError,
     ServiceConnectionError,
@@ -100,6 +101,7 @@ __all__ = [
     "build_client",
     "build_metrics",
     "check_dataset_for_upload",
+    "explain_connection_problem",
     "follow_job",
     "list_profiles",
     "mask_secret",

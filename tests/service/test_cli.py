@@ -357,6 +357,23 @@ def test_config_test_explains_a_wrong_key_and_a_wrong_api_version(
     assert code == 1
     assert "404" in err
     assert "api-version" in err
+    run(
+        capsys,
+        "config",
+        "add",
+        "badversion",
+        "--kind",
+        "azure",
+        "--endpoint",
+        emu.azure_endpoint,
+        "--api-version",
+        "latest",
+        "--api-key-env",
+        KEY_ENV,
+    )
+    code, _, err = run(capsys, "config", "test", "badversion")
+    assert code == 1
+    assert "the API version latest is not accepted" in err
 
 
 def test_config_test_unreachable(
