@@ -689,11 +689,19 @@ class EmulatorHandle:
         self.faults.configure(spec)
 
     def set_speed(self, speed: float) -> None:
-        """Change the simulated seconds per real second (0 = manual clock)."""
+        """Change the pace of simulated time from now on.
+
+        Args:
+            speed: Simulated seconds per real second (0 = only `advance()`).
+        """
         self.clock.set_speed(speed)
 
     def advance(self, seconds: float) -> None:
-        """Jump simulated time forward by `seconds`."""
+        """Jump simulated time forward (jobs catch up on their next request).
+
+        Args:
+            seconds: Simulated seconds to skip (>= 0).
+        """
         self.clock.advance(seconds)
 
     def deploy(self, name: str, model: str) -> dict[str, str]:

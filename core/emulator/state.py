@@ -381,7 +381,17 @@ class EmulatorState:
     def list_files(
         self, *, purpose: str | None, after: str | None, limit: int, order: str
     ) -> dict[str, Any]:
-        """List files (newest first unless `order="asc"`)."""
+        """List files (newest first unless `order="asc"`).
+
+        Args:
+            purpose: Only files with this purpose (None = all).
+            after: Id of the last file of the previous page.
+            limit: Page size.
+            order: "asc" for oldest first, anything else newest first.
+
+        Returns:
+            A cursor page: `object`, `data`, `has_more`, `first_id`, `last_id`.
+        """
         with self.lock:
             now = self.clock.now()
             items = [
@@ -394,18 +404,48 @@ class EmulatorState:
         return _page(items, after, limit)
 
     def get_file(self, file_id: str) -> dict[str, Any]:
-        """One file object."""
+        """One file object.
+
+        Args:
+            file_id: The file.
+
+        Returns:
+            The `file` object at the current simulated time.
+
+        Raises:
+            ApiError: 404 for an unknown id.
+        """
         with self.lock:
             return self._file(file_id).to_json(self.clock.now())
 
     def file_content(self, file_id: str) -> bytes:
-        """A file's bytes."""
+        """A file's bytes.
+
+        Args:
+            file_id: The file.
+
+        Returns:
+            The content, exactly as uploaded (or generated).
+
+        Raises:
+            ApiError: 404 for an unknown id.
+        """
         with self.lock:
             path = self._file(file_id).path
         return path.read_bytes()
 
     def delete_file(self, file_id: str) -> dict[str, Any]:
-        """Delete a file (allowed even when a job used it, as on Azure)."""
+        """Delete a file (allowed even when a job used it, as on Azure).
+
+        Args:
+            file_id: The file.
+
+        Returns:
+            `{"id", "object": "file", "deleted": True}`.
+
+        Raises:
+            ApiError: 404 for an unknown id.
+        """
         with self.lock:
             stored = self._file(file_id)
             del self.files[file_id]
@@ -574,7 +614,15 @@ class EmulatorState:
         return self.jobs.values()
 
     def list_jobs(self, *, after: str | None, limit: int) -> dict[str, Any]:
-        """List jobs, newest first."""
+        """List jobs, newest first.
+
+        Args:
+            after: Id of the last job of the previous page.
+            limit: Page size.
+
+        Returns:
+            A cursor page: `object`, `data`, `has_more`.
+        """
         with self.lock:
             items = [job.to_json() for job in self._advance_all()]
         items.reverse()
@@ -583,7 +631,17 @@ class EmulatorState:
         return page
 
     def get_job(self, job_id: str) -> dict[str, Any]:
-        """One job object, advanced to the current simulated time."""
+        """One job object, advanced to the current simulated time.
+
+        Args:
+            job_id: The job.
+
+        Returns:
+            The `fine_tuning.job` object.
+
+        Raises:
+            ApiError: 404 for an unknown id.
+        """
         with self.lock:
             return self._job(job_id).to_json()
 
@@ -606,7 +664,14 @@ class EmulatorState:
             return job.to_json()
 
     def delete_job(self, job_id: str) -> None:
-        """Delete a finished job (Azure's DELETE route)."""
+        """Delete a finished job (Azure's DELETE route).
+
+        Args:
+            job_id: The job.
+
+        Raises:
+            ApiError: 404 for an unknown id, 400 while the job is not finished.
+        """
         with self.lock:
             job = self._job(job_id)
             if job.status not in TERMINAL:
@@ -621,7 +686,20 @@ class EmulatorState:
     def list_events(
         self, job_id: str, *, after: str | None, limit: int
     ) -> dict[str, Any]:
-        """A page of a job's events, newest first (`after`: last id of a page)."""
+        """A page of a job's events, newest first.
+
+        Args:
+            job_id: The job.
+            after: Id of the last (oldest) event of the previous page; the
+                page then holds older events.
+            limit: Page size.
+
+        Returns:
+            `{"object": "list", "data": [...], "has_more": bool}`.
+
+        Raises:
+            ApiError: 404 for an unknown job.
+        """
         with self.lock:
             job = self._job(job_id)
             total = len(job.events)
@@ -639,7 +717,19 @@ class EmulatorState:
     def list_checkpoints(
         self, job_id: str, *, after: str | None, limit: int
     ) -> dict[str, Any]:
-        """A page of a job's kept checkpoints (last 3 epochs), newest first."""
+        """A page of a job's kept checkpoints (last 3 epochs), newest first.
+
+        Args:
+            job_id: The job.
+            after: Id of the last checkpoint of the previous page.
+            limit: Page size.
+
+        Returns:
+            A cursor page of `fine_tuning.job.checkpoint` objects.
+
+        Raises:
+            ApiError: 404 for an unknown job.
+        """
         with self.lock:
             items = self._job(job_id).visible_checkpoints()
         return _page(items, after, limit)
@@ -688,7 +778,11 @@ class EmulatorState:
         return {"name": name, "model": model}
 
     def list_deployments(self) -> list[dict[str, str]]:
-        """Explicit and implicit deployments (each succeeded job's model name)."""
+        """Explicit and implicit deployments (each succeeded job's model name).
+
+        Returns:
+            `{"name", "model"}` dicts; explicit ones override implicit ones.
+        """
         with self.lock:
             implicit = {
                 job.fine_tuned_model: job.fine_tuned_model
@@ -733,7 +827,11 @@ class EmulatorState:
         return model, job.model, index
 
     def list_models(self) -> dict[str, Any]:
-        """Base models and fine-tuned models, as `/models` lists them."""
+        """Base models and fine-tuned models, as `/models` lists them.
+
+        Returns:
+            `{"object": "list", "data": [model objects]}`.
+        """
         now = int(self.clock.now())
         data = [
             {"id": m, "object": "model", "created": now, "owned_by": "system"}
