@@ -56,7 +56,8 @@ class SplitResult:
             plural = "s" if self.excluded != 1 else ""
             text += f", {self.excluded} blank or invalid line{plural} left out"
         if self.excluded_by_request:
-            text += f", {self.excluded_by_request} excluded row(s) left out"
+            n = self.excluded_by_request
+            text += f", {n} flagged row{'s' if n != 1 else ''} left out"
         return text
 
 

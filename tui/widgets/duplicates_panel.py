@@ -28,6 +28,11 @@ __all__ = ["DropDuplicatesDialog", "DuplicatesPanel"]
 _PREVIEW_CHARS = 200
 
 
+def _count(n: int, noun: str) -> str:
+    """`1 row`, `3 rows`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _line_label(line: int | None) -> str:
     return "new" if line is None else str(line)
 
@@ -349,7 +354,8 @@ class DuplicatesPanel(SidePanel):
         if rows:
             summary = (
                 f"Clusters: {len(report.exact_groups)} exact, "
-                f"{len(report.near_groups)} near · {redundant} rows droppable  "
+                f"{len(report.near_groups)} near · "
+                f"{_count(redundant, 'row')} droppable  "
                 "[enter] jump [c] compare [D] drop"
             )
         else:
@@ -445,11 +451,11 @@ class DuplicatesPanel(SidePanel):
         everything = tuple(sorted(report.redundant_row_ids()))
         clusters = len(report.exact_groups) + len(report.near_groups)
         first_line = _line_label(lines[0]) if lines else "?"
-        group_text = (
-            f"This cluster: drop {len(group_ids)} row(s), keep line {first_line}"
-        )
+        dropped = _count(len(group_ids), "row")
+        group_text = f"This cluster: drop {dropped}, keep line {first_line}"
         all_text = (
-            f"All {clusters} clusters: drop {len(everything)} row(s), "
+            f"All {_count(clusters, 'cluster')}: "
+            f"drop {_count(len(everything), 'row')}, "
             "keep each representative"
         )
 
@@ -459,7 +465,8 @@ class DuplicatesPanel(SidePanel):
                     DuplicatesPanel.DropRequested(
                         self,
                         group_ids,
-                        f"drop {len(group_ids)} duplicate(s) of line {first_line}",
+                        f"drop {_count(len(group_ids), 'duplicate')} "
+                        f"of line {first_line}",
                     )
                 )
             elif choice == "all" and everything:
@@ -467,7 +474,8 @@ class DuplicatesPanel(SidePanel):
                     DuplicatesPanel.DropRequested(
                         self,
                         everything,
-                        f"drop {len(everything)} duplicates in {clusters} clusters",
+                        f"drop {_count(len(everything), 'duplicate')} "
+                        f"in {_count(clusters, 'cluster')}",
                     )
                 )
 
