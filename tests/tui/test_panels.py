@@ -21,6 +21,7 @@ from ftui.core.validation import Issue, Severity, ValidationReport, validate_dat
 from ftui.tui.screens.compare import (
     CompareScreen,
     diff_texts,
+    example_blocks,
     example_document,
     fold_identical,
 )
@@ -376,6 +377,38 @@ class TestCompareScreen:
             assert "Follow the official" not in str(text.render())
             await pilot.press("a")
             assert "Follow the official" in str(text.render())
+
+    def test_example_blocks_show_tool_calls_images_and_weights(self) -> None:
+        from ftui.core.jsonl import parse_line
+
+        data = {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "What is on this chart?"},
+                        {"type": "image_url", "image_url": {"url": "https://x/c.png"}},
+                    ],
+                },
+                {
+                    "role": "assistant",
+                    "weight": 0,
+                    "tool_calls": [
+                        {
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "lookup", "arguments": '{"q": 1}'},
+                        }
+                    ],
+                },
+            ]
+        }
+        record = parse_line(json.dumps(data).encode())
+        blocks = example_blocks(record)
+        assert blocks[0] == (
+            "── 1 user ──\nWhat is on this chart?\n[image: https://x/c.png]"
+        )
+        assert blocks[1] == '── 2 assistant · weight 0 ──\n→ lookup({"q": 1})'
 
     def test_example_document_lists_turns(self, dataset: Dataset) -> None:
         text = example_document(dataset.record(0))
