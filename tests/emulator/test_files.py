@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx2
 import openai
 import pytest
 from openai import AsyncAzureOpenAI, AsyncOpenAI
@@ -80,3 +81,45 @@ async def test_upload_needs_a_known_purpose(client: AsyncOpenAI) -> None:
             file=("x.jsonl", training_bytes()),
             purpose="nonsense",  # type: ignore[arg-type]
         )
+
+
+async def test_upload_from_open_file(client: AsyncOpenAI, tmp_path) -> None:
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(training_bytes())
+    with path.open("rb") as handle:
+        created = await client.files.create(file=handle, purpose="fine-tune")
+    assert created.filename == "train.jsonl"
+    assert (await client.files.content(created.id)).read() == training_bytes()
+
+
+async def test_chunked_upload_body(emulator: EmulatorHandle) -> None:
+    data = training_bytes()
+    body = (
+        b"--XyZ\r\n"
+        b'Content-Disposition: form-data; name="purpose"\r\n\r\n'
+        b"fine-tune\r\n"
+        b"--XyZ\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="c.jsonl"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n" + data + b"\r\n--XyZ--\r\n"
+    )
+
+    async def pieces():
+        for start in range(0, len(body), 300):
+            yield body[start : start + 300]
+
+    async with httpx2.AsyncClient(base_url=emulator.base_url) as http:
+        response = await http.post(
+            "/openai/v1/files",
+            content=pieces(),  # no length known: sent with chunked encoding
+            headers={
+                "api-key": emulator.api_key,
+                "content-type": "multipart/form-data; boundary=XyZ",
+            },
+        )
+        assert response.status_code == 200, response.text
+        file_id = response.json()["id"]
+        content = await http.get(
+            f"/openai/v1/files/{file_id}/content",
+            headers={"api-key": emulator.api_key},
+        )
+    assert content.content == data
