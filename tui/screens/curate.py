@@ -894,13 +894,11 @@ class CurateScreen(Screen[None]):
             self._show_detail()
         self._update_title()
         self._schedule_cost()
-        if (
-            "validation" not in self.unavailable
-            or self.unavailable["validation"] != "not available"
-        ):
-            self._debounce("validation", self.validate_delay, self.start_validation)
-        if self.analyse and self.unavailable.get("duplicates") != "not available":
-            self._debounce("duplicates", self.dedup_delay, self.start_dedup)
+        if self.analyse:
+            if self.unavailable.get("validation") != "not available":
+                self._debounce("validation", self.validate_delay, self.start_validation)
+            if self.unavailable.get("duplicates") != "not available":
+                self._debounce("duplicates", self.dedup_delay, self.start_dedup)
 
     def _recount(self, rows: Iterable[int]) -> None:
         try:
@@ -1542,6 +1540,8 @@ class CurateScreen(Screen[None]):
                 self.start_token_count()
                 return
             self.table.refresh_rows()
+            if self.analyse:  # over-context warnings depend on the model
+                self.start_validation()
         self._schedule_cost()
 
     # ------------------------------------------------------------------ status
