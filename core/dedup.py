@@ -398,12 +398,12 @@ def _score_pairs(
         survivors += block[keep].tolist()
         kept_ratios += ratios[keep].tolist()
     involved = sorted({i for pair in survivors for i in pair})
-    sets = dict(
-        zip(involved, weights.word_sets([texts[i] for i in involved]), strict=True)
+    bags = dict(
+        zip(involved, weights.word_bags([texts[i] for i in involved]), strict=True)
     )
     scored = []
     for (i, j), ratio in zip(survivors, kept_ratios, strict=True):
-        score = round(min(ratio / 100.0, weights.dice(sets[i], sets[j])), 4)
+        score = round(min(ratio / 100.0, weights.dice(bags[i], bags[j])), 4)
         if score >= threshold:
             scored.append((i, j, score))
     return scored

@@ -6,7 +6,7 @@ Chevron's stock?" / "...of IBM's stock?") score above 0.9 although they are
 different examples: the template is most of their text. The second measure
 weighs each word by how rare it is in the file (smoothed inverse document
 frequency, ln((n + 1) / (df + 1)) + 1, estimated on an evenly spaced sample) and
-takes the weighted Dice overlap of the two texts' word sets. Template words
+takes the weighted Dice overlap of the two texts' bags of words. Template words
 weigh little and the words that make an example specific (names, numbers,
 findings) weigh a lot, so the same template filled differently scores low,
 while a real near-copy, which shares its specific words, keeps a high score.
@@ -16,6 +16,7 @@ The pair score is the lower of the two: both must reach the threshold.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -59,27 +60,32 @@ class WordWeights:
             weights = np.log((size + 1) / (counts + 1)) + 1.0
             self._idf = dict(zip(values.tolist(), weights.tolist(), strict=True))
 
-    def word_sets(self, texts: Sequence[str]) -> list[frozenset[int]]:
-        """The set of word hashes of each text."""
-        sets: list[frozenset[int]] = []
+    def word_bags(self, texts: Sequence[str]) -> list[Counter[int]]:
+        """The words of each text (as hashes) with how often each occurs."""
+        bags: list[Counter[int]] = []
         # chunks: hashing needs about 60 bytes of temporary arrays per character
         for start in range(0, len(texts), _CHUNK):
             chunk = texts[start : start + _CHUNK]
             hashes, owners = word_hashes(chunk)
             bounds = np.searchsorted(owners, np.arange(len(chunk) + 1)).tolist()
             values = hashes.tolist()
-            sets += [
-                frozenset(values[bounds[i] : bounds[i + 1]]) for i in range(len(chunk))
+            bags += [
+                Counter(values[bounds[i] : bounds[i + 1]]) for i in range(len(chunk))
             ]
-        return sets
+        return bags
 
-    def weight(self, words: frozenset[int]) -> float:
-        """Total weight of a set of words."""
+    def weight(self, bag: Counter[int]) -> float:
+        """Total weight of a bag of words (each occurrence counts)."""
         get, default = self._idf.get, self._default
-        return sum(get(word, default) for word in words)
+        return sum(get(word, default) * count for word, count in bag.items())
 
-    def dice(self, a: frozenset[int], b: frozenset[int]) -> float:
-        """Weighted Dice overlap: 2 w(a ∩ b) / (w(a) + w(b)), 1.0 for two empties."""
+    def dice(self, a: Counter[int], b: Counter[int]) -> float:
+        """Weighted Dice overlap 2 w(a ∩ b) / (w(a) + w(b)) of two bags of words.
+
+        The intersection keeps each word's smaller count, so a text that
+        repeats a specific word ("IBM ... symbol IBM") differs by both
+        occurrences. Two empty bags give 1.0.
+        """
         total = self.weight(a) + self.weight(b)
         if total == 0:
             return 1.0
@@ -98,5 +104,5 @@ def pair_score(a: str, b: str, weights: WordWeights) -> float:
         min(fuzz.ratio / 100, weighted word Dice), rounded to 4 decimals.
     """
     ratio = fuzz.ratio(a, b) / 100.0
-    sets = weights.word_sets([a, b])
-    return round(min(ratio, weights.dice(sets[0], sets[1])), 4)
+    bags = weights.word_bags([a, b])
+    return round(min(ratio, weights.dice(bags[0], bags[1])), 4)

@@ -31,6 +31,7 @@ from ftui.core.dedup_text import (
 from ftui.core.errors import FtuiError
 from ftui.core.jsonl import dump_line, parse_line
 from ftui.core.minhash import LshParams, candidate_pairs, shingle_hashes, signatures
+from ftui.core.similarity import WordWeights, pair_score
 from tests.conftest import EXAMPLE_DATASET
 from tests.dedup_fixtures import (
     SYSTEM,
@@ -504,6 +505,7 @@ def test_group_of_unique_row_is_none(tmp_path: Path) -> None:
 
 # ---------------------------------------------------- candidate step correctness
 def _exhaustive_groups(texts: list[str], threshold: float) -> set[frozenset[int]]:
+    """Groups from scoring every pair (cdist prefilter, then the real score)."""
     scores = process.cdist(texts, texts, scorer=fuzz.ratio, workers=-1)
     parent = list(range(len(texts)))
 
@@ -512,8 +514,9 @@ def _exhaustive_groups(texts: list[str], threshold: float) -> set[frozenset[int]
             i = parent[i]
         return i
 
+    weights = WordWeights(texts)
     for i, j in zip(*np.nonzero(scores >= threshold * 100), strict=True):
-        if i < j:
+        if i < j and pair_score(texts[i], texts[j], weights) >= threshold:
             parent[find(int(j))] = find(int(i))
     groups: dict[int, set[int]] = {}
     for i in range(len(texts)):
@@ -522,14 +525,14 @@ def _exhaustive_groups(texts: list[str], threshold: float) -> set[frozenset[int]
 
 
 def test_lsh_finds_what_all_pairs_comparison_finds(tmp_path: Path) -> None:
-    rows = varied(900)
+    rows = varied(700)
     dataset = dataset_of(tmp_path, rows)
-    report = find_duplicates(dataset)  # 900 texts: the LSH path
+    report = find_duplicates(dataset)  # 700 texts: the LSH path
     found = {frozenset(g.row_ids) for g in report.near_groups}
     everything = find_duplicates(dataset, params=LshParams(exhaustive_below=10**6))
     assert {frozenset(g.row_ids) for g in everything.near_groups} == found
     expected = _exhaustive_groups([scope_text(r) for r in dataset], 0.9)
-    assert len(expected) >= 80  # the fixture plants a near copy every 10 rows
+    assert len(expected) >= 60  # the fixture plants a near copy every 10 rows
     assert found == expected
 
 
