@@ -627,3 +627,25 @@ def test_cancel_while_a_chunk_is_encoding(
     assert [full.by_row[i].total for i in range(200)] == [
         cookbook(r["messages"]) for r in rows
     ]
+
+
+def test_garbage_collector_is_restored(tmp_path: Path) -> None:
+    import gc
+
+    dataset = open_dataset(write_jsonl(tmp_path / "d.jsonl", ROWS[:3]))
+    assert gc.isenabled()
+    count_dataset(dataset, "gpt-4o-mini")
+    assert gc.isenabled()
+
+    def boom(done: int, total: int) -> None:
+        raise RuntimeError("progress failed")
+
+    with pytest.raises(RuntimeError):
+        count_dataset(dataset, "gpt-4o-mini", progress=boom, use_cache=False)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        count_dataset(dataset, "gpt-4o-mini")
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
