@@ -99,6 +99,7 @@ _ENCODE_CHUNK = 500  # strings per pool task (performance.md: ~500 is the sweet 
 _ROW_CHUNK = 2000  # rows per pipeline step
 _MEMO_BUDGET_CHARS = 32 * 1024 * 1024  # bounds the distinct-string memo's memory
 _NOT_EXAMPLE = -1
+_STORE_BATCH = 50_000  # cache rows per SQLite transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,7 +416,7 @@ def _batch_function(encoding: Any) -> Callable[[list[str]], list[int]] | None:
     """
     core = getattr(encoding, "_core_bpe", None)
     to_buffer = getattr(core, "encode_to_tiktoken_buffer", None)
-    special = getattr(encoding, "special_tokens_set", set())
+    special: set[str] = getattr(encoding, "special_tokens_set", set())
     if to_buffer is None or _SEPARATOR not in special:
         return None
     separator_id = encoding.encode_single_token(_SEPARATOR)
@@ -621,9 +622,8 @@ class _Step:
 class _Counting:
     """State of one `count_dataset` run: distinct strings and the encode pipeline."""
 
-    def __init__(self, counter: TokenCounter, cache: TokenCache | None) -> None:
+    def __init__(self, counter: TokenCounter) -> None:
         self.counter = counter
-        self.cache = cache
         self.counts: list[int] = []  # counts of distinct strings, by ref
         self.memo: dict[str, int] = {}  # string → ref (bounded by _MEMO_BUDGET_CHARS)
         self.memo_chars = 0
@@ -658,7 +658,10 @@ class _Counting:
             futures.append((first, done))
         return _Step(plans, futures)
 
-    def finish(self, step: _Step, by_row: dict[int, ExampleTokens]) -> None:
+    def finish(
+        self, step: _Step, by_row: dict[int, ExampleTokens]
+    ) -> list[tuple[bytes, CachedCounts]]:
+        """Wait for a chunk's strings, store its rows; returns new cache entries."""
         counts = self.counts
         for first, future in step.futures:
             values = future.result()
@@ -669,8 +672,7 @@ class _Counting:
             tokens = _resolve(plan, counts, exact)
             by_row[row_id] = tokens
             new.append((key, (tokens.total, tokens.trained, tokens.per_message)))
-        if self.cache is not None and exact and new:
-            self.cache.put_many(self.counter.cache_key, new)
+        return new if exact else []
 
 
 _SNAPSHOT_MAGIC = b"FTK1"
@@ -835,6 +837,7 @@ def _count_dataset(
     by_row = result.by_row
     run: _Counting | None = None
     previous: _Step | None = None
+    to_store: list[tuple[bytes, CachedCounts]] = []  # written in few transactions
     done_rows = 0
     for chunk in _chunks(_raw_rows(dataset), _ROW_CHUNK):
         if should_stop is not None and should_stop():
@@ -868,7 +871,7 @@ def _count_dataset(
                 result.blank_rows += 1
                 continue
             if run is None:  # first miss: only now is the tokenizer needed
-                run = _Counting(TokenCounter.for_encoding(encoding_name), store)
+                run = _Counting(TokenCounter.for_encoding(encoding_name))
                 result.warning = run.counter.warning
             plan = None
             if isinstance(data, dict):
@@ -878,12 +881,11 @@ def _count_dataset(
                 not_examples.append((key, (_NOT_EXAMPLE, 0, ())))
                 continue
             plans.append((row_id, key, plan))
-        if store is not None and not_examples:
-            store.put_many(exact_key, not_examples)
+        to_store.extend(not_examples)
         if run is not None and (plans or run.pending):
             step = run.submit(plans)
             if previous is not None:
-                run.finish(previous, by_row)
+                to_store.extend(run.finish(previous, by_row))
                 previous = None
             if run.counter.batched:
                 # Encode this chunk while the next one is parsed: one tokenizer
@@ -892,7 +894,10 @@ def _count_dataset(
             else:
                 # One call per string: the encoder threads would hardly get the
                 # GIL back while this thread runs Python (measured 7x slower).
-                run.finish(step, by_row)
+                to_store.extend(run.finish(step, by_row))
+        if store is not None and len(to_store) >= _STORE_BATCH:
+            store.put_many(exact_key, to_store)
+            to_store = []
         done_rows += len(chunk)
         if progress is not None:
             in_flight = len(previous.plans) if previous is not None else 0
@@ -900,10 +905,12 @@ def _count_dataset(
     if previous is not None:
         if result.complete:
             assert run is not None
-            run.finish(previous, by_row)
+            to_store.extend(run.finish(previous, by_row))
         else:
             for _, future in previous.futures:
                 future.cancel()
+    if store is not None and to_store:
+        store.put_many(exact_key, to_store)
     if result.complete and progress is not None:
         progress(total_rows, total_rows)
     result.exact = all(tokens.exact for tokens in by_row.values())
