@@ -245,7 +245,7 @@ class CurateScreen(Screen[None]):
     """Browse, check and edit one JSONL dataset."""
 
     CSS_PATH = "curate.tcss"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (typed by Screen)
         (0, "-narrow"),
         (110, "-wide"),
     ]
@@ -904,7 +904,7 @@ class CurateScreen(Screen[None]):
         try:
             from ftui.core.validation import validate_record
         except ImportError:
-            validate_record = None  # type: ignore[assignment]
+            validate_record = None
         for row_id in rows:
             try:
                 record = self.dataset.record(row_id)
@@ -1263,7 +1263,7 @@ class CurateScreen(Screen[None]):
         if path is None or fingerprint is None:
             return False
         try:
-            return path.stat().st_ino == fingerprint.inode
+            return bool(path.stat().st_ino == fingerprint.inode)
         except OSError:
             return False
 
@@ -1574,7 +1574,7 @@ class CurateScreen(Screen[None]):
                 self.cost_estimate = estimate_cost(
                     totals,
                     self.model_info,
-                    epochs=self.epochs,  # type: ignore[arg-type]
+                    epochs=self.epochs,
                     provider=self.provider,
                     tier=self.tier,
                 )

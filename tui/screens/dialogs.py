@@ -298,7 +298,7 @@ def raw_line_problem(text: str) -> str | None:
     raw = text.replace("\r", "").replace("\n", " ").encode("utf-8")
     record = parse_line(raw)
     if record.error is not None:
-        return record.error.message
+        return str(record.error.message)
     if record.data is None:
         return "the line is empty"
     return None
