@@ -9,12 +9,19 @@ __all__ = ["SimClock"]
 
 
 class SimClock:
-    """Unix time as the emulated service sees it.
+    """The emulated service's time: real time scaled by a speed factor.
 
-    Simulated time starts at the wall-clock time the clock is created and then
-    runs `speed` simulated seconds per real second. `speed=0` freezes it, so
-    only `advance()` moves it (deterministic tests). Changing the speed
-    re-anchors the clock, so simulated time never jumps backwards.
+    Simulated ("engine") time starts at the wall-clock time the clock is created
+    and then runs `speed` simulated seconds per real second; it schedules every
+    phase of files and jobs. `speed=0` freezes it, so only `advance()` moves it
+    (deterministic tests). Changing the speed re-anchors the clock, so simulated
+    time never jumps backwards.
+
+    Timestamps shown to clients (`stamp()`) are wall-clock times instead: the
+    moment, in real time, at which an engine time happens at the current speed.
+    So a client comparing `created_at` or `estimated_finish` with its own clock
+    sees a fast service, not one living hours in the future; only durations are
+    compressed (and "Training hours billed" is computed in simulated time).
     """
 
     def __init__(self, speed: float) -> None:
@@ -30,6 +37,7 @@ class SimClock:
         self._speed = _check_speed(speed)
         self._anchor_sim = time.time()
         self._anchor_real = time.monotonic()
+        self._floor = 0.0
 
     @property
     def speed(self) -> float:
@@ -76,6 +84,28 @@ class SimClock:
         with self._lock:
             self._anchor_sim += seconds
             return self._now_locked()
+
+    def stamp(self, at: float) -> int:
+        """Wall-clock unix time (seconds) of engine time `at`, for API objects.
+
+        Past times map back at the current speed but never before a stamp
+        already given out, so stamps taken in order never decrease (after
+        `advance()`, everything that became due is stamped "now"). Future times
+        (estimates) map forward at the current speed (1 when frozen).
+
+        Args:
+            at: An engine time.
+
+        Returns:
+            Unix seconds.
+        """
+        with self._lock:
+            now = self._now_locked()
+            wall = time.time() + (at - now) / (self._speed or 1.0)
+            if at <= now:
+                wall = max(wall, self._floor)
+                self._floor = wall
+            return int(wall)
 
     def real_seconds(self, simulated: float) -> float:
         """How many real seconds `simulated` seconds take at the current speed.

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftui.core.emulator.apierrors import ApiError
+from ftui.core.emulator.clock import SimClock
 from ftui.core.emulator.training import LossCurve, TrainingPlan, results_csv
 
 __all__ = ["TERMINAL", "Job", "JobFailure", "Timings"]
@@ -88,6 +89,7 @@ class Job:
     tokens_per_epoch: int
     failure: JobFailure | None
     timings: Timings
+    clock: SimClock
     status: str = "pending"
     phase: str = "queued"
     phase_until: float | None = None
@@ -96,6 +98,8 @@ class Job:
     anchor_step: int = 0
     trained_seconds: float = 0.0
     finished_at: float | None = None
+    created_stamp: int = 0
+    finished_stamp: int | None = None
     fine_tuned_model: str | None = None
     trained_tokens: int | None = None
     result_files: list[str] = field(default_factory=list)
@@ -106,7 +110,8 @@ class Job:
     curve: LossCurve | None = None
 
     def __post_init__(self) -> None:
-        """Build the loss curve and log the enqueue event."""
+        """Build the loss curve, stamp the creation and log the enqueue event."""
+        self.created_stamp = self.clock.stamp(self.created_at)
         self.curve = LossCurve(
             self.seed,
             self.plan,
@@ -132,7 +137,7 @@ class Job:
         event: dict[str, Any] = {
             "id": event_id,
             "object": "fine_tuning.job.event",
-            "created_at": int(at),
+            "created_at": self.clock.stamp(at),
             "level": level,
             "message": message,
             "type": kind,
@@ -230,7 +235,7 @@ class Job:
             {
                 "id": f"ftchkpt-{_hex()}",
                 "object": "fine_tuning.job.checkpoint",
-                "created_at": int(t),
+                "created_at": self.clock.stamp(t),
                 "fine_tuned_model_checkpoint": name,
                 "fine_tuning_job_id": self.id,
                 "step_number": step,
@@ -248,6 +253,7 @@ class Job:
         self._event(t, f"Training hours billed: {self.trained_seconds / 3600:.3f}")
         self.status, self.phase, self.phase_until = "succeeded", "done", None
         self.finished_at = t
+        self.finished_stamp = self.clock.stamp(t)
         self.fine_tuned_model = self.fine_tuned_name
         self.trained_tokens = self.tokens_per_epoch * self.plan.n_epochs
         self._event(t, "Job succeeded.")
@@ -255,6 +261,7 @@ class Job:
     def _fail(self, t: float, failure: JobFailure) -> None:
         self.status, self.phase, self.phase_until = "failed", "done", None
         self.finished_at = t
+        self.finished_stamp = self.clock.stamp(t)
         self.error = {
             "code": failure.code,
             "message": failure.message,
@@ -287,6 +294,7 @@ class Job:
             self.trained_tokens = round(self.tokens_per_epoch * epochs_done)
         self.status, self.phase, self.phase_until = "cancelled", "done", None
         self.finished_at = now
+        self.finished_stamp = self.clock.stamp(now)
         self._event(now, "Job cancelled.")
 
     def pause(self, now: float) -> None:
@@ -342,7 +350,7 @@ class Job:
             left = self.phase_until
         else:
             return None
-        return int(left)
+        return self.clock.stamp(left)
 
     def visible_checkpoints(self) -> list[dict[str, Any]]:
         """Checkpoints the service keeps (the last 3), newest first."""
@@ -366,10 +374,8 @@ class Job:
         body: dict[str, Any] = {
             "id": self.id,
             "object": "fine_tuning.job",
-            "created_at": int(self.created_at),
-            "finished_at": int(self.finished_at)
-            if self.finished_at is not None
-            else None,
+            "created_at": self.created_stamp,
+            "finished_at": self.finished_stamp,
             "model": self.model,
             "fine_tuned_model": self.fine_tuned_model,
             "organization_id": None,

@@ -314,7 +314,7 @@ class _Api:
             deployment = model_field
         chat = parse_chat_request(body)
         model, base, index = self.state.chat_target(deployment)
-        now = int(self.state.clock.now())
+        now = self.state.clock.stamp(self.state.clock.now())
         if chat.stream:
             return _Response(
                 200,

@@ -84,7 +84,7 @@ class StoredFile:
         filename: Name given on upload.
         purpose: `fine-tune`, `fine-tune-results`, ...
         size: Bytes.
-        created_at: Simulated creation time.
+        created_at: Creation time shown to clients (wall clock, see `SimClock.stamp`).
         path: Where the bytes are kept (inside the emulator's temp folder).
         running_at: When processing starts (`pending` before).
         ready_at: Earliest end of processing (`processed` or `error`); the
@@ -97,7 +97,7 @@ class StoredFile:
     filename: str
     purpose: str
     size: int
-    created_at: float
+    created_at: int
     path: Path
     running_at: float
     ready_at: float
@@ -127,7 +127,7 @@ class StoredFile:
             "id": self.id,
             "object": "file",
             "bytes": self.size,
-            "created_at": int(self.created_at),
+            "created_at": self.created_at,
             "filename": self.filename,
             "purpose": self.purpose,
             "status": status,
@@ -344,7 +344,7 @@ class EmulatorState:
                 filename,
                 purpose,
                 len(data),
-                now,
+                self.clock.stamp(now),
                 path,
                 running_at,
                 ready_at,
@@ -370,7 +370,7 @@ class EmulatorState:
             "results.csv",
             "fine-tune-results",
             len(content),
-            at,
+            self.clock.stamp(at),
             path,
             at,
             at,
@@ -601,6 +601,7 @@ class EmulatorState:
                 tokens_per_epoch=tokens,
                 failure=failure,
                 timings=self.timings,
+                clock=self.clock,
             )
             self.jobs[job.id] = job
             if key is not None:
@@ -832,7 +833,7 @@ class EmulatorState:
         Returns:
             `{"object": "list", "data": [model objects]}`.
         """
-        now = int(self.clock.now())
+        now = self.clock.stamp(self.clock.now())
         data = [
             {"id": m, "object": "model", "created": now, "owned_by": "system"}
             for m in _BASE_MODELS
@@ -844,7 +845,7 @@ class EmulatorState:
                         {
                             "id": job.fine_tuned_model,
                             "object": "model",
-                            "created": int(job.finished_at or now),
+                            "created": job.finished_stamp or now,
                             "owned_by": "user",
                         }
                     )

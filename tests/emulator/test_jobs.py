@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 
 import httpx2
 import openai
@@ -66,7 +67,7 @@ async def test_lifecycle_to_succeeded(
     running = await client.fine_tuning.jobs.retrieve(job.id)
     assert running.status == "running"
     assert running.estimated_finish is not None
-    assert running.estimated_finish > emulator.clock.now()
+    assert running.estimated_finish > time.time()
     emulator.advance(10_000)
     done = await client.fine_tuning.jobs.retrieve(job.id)
     assert done.status == "succeeded"
@@ -409,3 +410,18 @@ async def test_dpo_beta_is_echoed(client: AsyncOpenAI) -> None:
     assert job.method.dpo.hyperparameters is not None
     assert job.method.dpo.hyperparameters.beta == pytest.approx(0.25)
     assert job.method.dpo.hyperparameters.n_epochs == -1
+
+
+async def test_timestamps_follow_the_wall_clock(azure: AsyncAzureOpenAI) -> None:
+    before = int(time.time())
+    job = await _job(azure)
+    assert before <= job.created_at <= time.time() + 1
+    done = await wait_job(azure, job.id)
+    after = time.time()
+    assert job.created_at <= done.finished_at <= after + 1
+    events = await all_events(azure, job.id, 300)
+    assert all(before <= e.created_at <= after + 1 for e in events)
+    # Durations are compressed; the bill is in simulated time (about 2 minutes).
+    billed = next(e.message for e in events if e.message.startswith("Training hours"))
+    hours = float(billed.rsplit(" ", 1)[1])
+    assert hours * 3600 > 60 > done.finished_at - done.created_at

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import httpx2
 import pytest
@@ -119,6 +120,19 @@ def test_clock_speed_freeze_and_advance() -> None:
         clock.advance(-1)
     with pytest.raises(ValueError):  # noqa: PT011
         SimClock(-1)
+
+
+def test_stamps_are_wall_clock_and_never_decrease() -> None:
+    clock = SimClock(100)
+    now = clock.now()
+    assert abs(clock.stamp(now) - time.time()) <= 1
+    assert abs(clock.stamp(now + 1000) - (time.time() + 10)) <= 1  # future: /speed
+    first = clock.stamp(now)
+    clock.set_speed(0)
+    clock.advance(10_000)
+    # Things that became due during the jump are stamped "now", not in the past.
+    assert clock.stamp(now + 5) >= first
+    assert clock.stamp(now + 1) >= first
 
 
 def test_auto_hyperparameters() -> None:

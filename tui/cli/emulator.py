@@ -94,8 +94,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"API key (fake, local only): {handle.api_key}")
         print(f"Files kept in (removed on exit): {handle.state.data_dir}")
         print(
-            f"Speed: {args.speed:g} simulated seconds per second (timestamps in "
-            f"API objects are simulated); faults: {args.faults or 'none'}"
+            f"Speed: {args.speed:g} simulated seconds per second (durations are "
+            f"compressed, timestamps follow your clock); faults: "
+            f"{args.faults or 'none'}"
         )
         print()
         print("# Azure dated API (AzureOpenAI):")
