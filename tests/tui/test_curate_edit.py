@@ -272,3 +272,22 @@ async def test_edit_turn_with_tool_calls_as_json(tmp_path: Path) -> None:
         await settle(pilot)
         call = screen.dataset.record(0).data["messages"][1]["tool_calls"][0]
         assert "Bergen" in call["function"]["arguments"]
+
+
+async def test_empty_file_add_first_example_and_save(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        assert screen.table.row_id is None
+        assert "no examples shown" in screen.detail.text
+        await pilot.press("A")
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = "First question"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = json.loads(path.read_bytes())
+    assert saved["messages"][0] == {"role": "user", "content": "First question"}
