@@ -24,6 +24,7 @@ from ftui.core.example_edits import (
     messages_of,
     turn_count,
 )
+from ftui.core.jsonl import Record
 from ftui.tui.messages import (
     AnalysisFailed,
     AnalysisProgress,
@@ -110,6 +111,23 @@ class ViewSpec:
             and not self.reverse
             and self.search is None
         )
+
+
+def _record(dataset: Dataset, row_id: int) -> Record | None:
+    """A row's record, or None when an edit on the UI thread just removed it.
+
+    Workers read the dataset while the user edits it; their results are
+    dropped or merged by version, so a row that vanished is simply skipped.
+    """
+    try:
+        return dataset.record(row_id)
+    except (IndexError, KeyError):
+        return None
+
+
+def _data(dataset: Dataset, row_id: int) -> dict[str, Any] | None:
+    record = _record(dataset, row_id)
+    return None if record is None else record.data
 
 
 def _progress(post: Post, job: str) -> Callable[[int, int], None]:
@@ -215,7 +233,9 @@ def recount_rows(
             if should_stop():
                 return
             report(done, len(row_ids))
-        record = dataset.record(row_id)
+        record = _record(dataset, row_id)
+        if record is None:
+            continue
         if counter is not None:
             tokens[row_id] = counter.count_record(record)
         issues[row_id] = validate_record(record, row_id)
@@ -267,7 +287,9 @@ def search_rows(
             if should_stop():
                 return
             report(position, total)
-        record = dataset.record(row_id)
+        record = _record(dataset, row_id)
+        if record is None:
+            continue
         text = searchable_text(record.data, record.text()).casefold()
         if needle in text:
             score = 100.0
@@ -351,7 +373,7 @@ def compute_view(
                     return None
                 if progress is not None:
                     progress(done, len(rows))
-            if has_zero_weight(dataset.record(row_id).data):
+            if has_zero_weight(_data(dataset, row_id)):
                 kept.append(row_id)
     else:
         raise ValueError(f"unknown filter {name!r}")
@@ -383,7 +405,7 @@ def compute_view(
                     return None
                 if progress is not None:
                     progress(done, len(kept))
-            data = dataset.record(row_id).data
+            data = _data(dataset, row_id)
             values[row_id] = (
                 turn_count(data)
                 if spec.sort == "turns"
