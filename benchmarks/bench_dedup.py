@@ -60,6 +60,7 @@ def child(path: Path) -> None:
     from ftui.core.dedup import find_duplicates
 
     baseline = _peak_rss_mb()
+    cpu_before = time.process_time()
     start = time.perf_counter()
     dataset = open_dataset(path)
     marks: dict[str, float] = {}
@@ -70,11 +71,13 @@ def child(path: Path) -> None:
 
     report = find_duplicates(dataset, progress=progress)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_before
     peak = _peak_rss_mb()
     print(
         json.dumps(
             {
                 "seconds": elapsed,
+                "cpu_seconds": cpu,
                 "read_seconds": marks.get("read"),
                 "peak_rss_mb": peak,
                 "rss_before_mb": baseline,
@@ -206,7 +209,10 @@ def main() -> None:
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ftui-dedup-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"cpus: {os.cpu_count()}, files in {workdir}")
+    print(
+        f"cpus: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} "
+        f"(other work on the machine slows wall-clock times), files in {workdir}"
+    )
     timings: dict[int, float] = {}
     for size in args.sizes:
         path = workdir / f"dedup_{size}.jsonl"
@@ -228,6 +234,7 @@ def main() -> None:
         mb = path.stat().st_size / 1e6
         print(
             f"\n{size} rows ({mb:.0f} MB): find_duplicates {result['seconds']:.2f} s "
+            f"wall, {result['cpu_seconds']:.2f} s CPU (all threads) "
             f"(reading + canonicalizing {result['read_seconds']:.2f} s), "
             f"peak RSS {result['peak_rss_mb']:.0f} MB "
             f"(interpreter + imports {result['rss_before_mb']:.0f} MB)"
