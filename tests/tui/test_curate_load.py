@@ -140,3 +140,23 @@ async def test_table_keys_and_mouse(tmp_path: Path) -> None:
         assert table.cursor == 3 + int(table.scroll_y)
         await pilot.press("space")
         assert 3 in table.marked
+
+
+async def test_palette_runs_screen_actions(tmp_path: Path) -> None:
+    app = make_app(write_fixture(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"filter: errors")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert list(screen.table.rows) == [7, 8]
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"delete example")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert 7 not in screen.dataset.row_ids
