@@ -51,6 +51,7 @@ import threading
 import time
 import traceback
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -793,5 +794,8 @@ def start_emulator(
         log=log,
     )
     server.handle = handle
+    if owns:
+        # Also clean up when the process exits without stop() (not on SIGKILL).
+        weakref.finalize(handle, shutil.rmtree, folder, ignore_errors=True)
     handle._serve()
     return handle
