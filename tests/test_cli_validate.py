@@ -196,19 +196,38 @@ def test_model_context_comes_from_the_model_table(
 
 
 def test_unknown_model_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("ftui.core.model_table", reason="no model table yet")
     code, out, err = run(capsys, str(EXAMPLE_DATASET), "--model", "gpt-9")
     assert code == 2
     assert out == ""
     assert "gpt-9" in err
 
 
-def test_without_model_says_tokens_were_not_checked(
+def test_default_model_checks_the_training_context(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _, out, _ = run(capsys, str(EXAMPLE_DATASET))
-    assert "--model" in out
+    assert "gpt-4o-mini-2024-07-18" in out
+    assert "line 32  warning  over_training_context" in out
+
+
+def test_no_tokens_skips_the_training_context_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, str(EXAMPLE_DATASET), "--no-tokens")
+    assert "--no-tokens" in out
     assert "over_training_context" not in out
+
+
+def test_configured_default_model_is_used(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ftui.core.paths import config_file
+
+    config_file().parent.mkdir(parents=True, exist_ok=True)
+    config_file().write_text('[defaults]\nmodel = "gpt-3.5-turbo-0125"\n')
+    _, out, _ = run(capsys, str(EXAMPLE_DATASET))
+    assert "gpt-3.5-turbo-0125" in out
+    assert "16,385" in out
 
 
 @pytest.mark.parametrize(

@@ -30,8 +30,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--model",
         metavar="M",
-        help="also count tokens for model M and warn about examples longer than "
-        "its training context (they would be truncated)",
+        help="count tokens for model M and warn about examples longer than its "
+        "training context (they would be truncated); default: the configured "
+        "default model",
+    )
+    parser.add_argument(
+        "--no-tokens",
+        action="store_true",
+        help="skip token counting (and so the training-context check)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object instead of text"
@@ -65,15 +71,9 @@ def _token_limits(
     """
     from ftui.core.model_table import load_model_table
 
+    from ftui.core.tokens import count_dataset
+
     info = load_model_table().lookup(model)  # unknown model: ConfigError, exit 2
-    try:
-        from ftui.core.tokens import count_dataset
-    except ImportError as exc:  # the token engine is not part of this build
-        note = (
-            f"token checks are unavailable ({exc}); examples were not checked "
-            f"against the {info.training_context:,}-token training context"
-        )
-        return None, None, [note]
     notes: list[str] = []
     counts = count_dataset(dataset, model)
     if counts.warning:
@@ -149,8 +149,11 @@ def run(args: argparse.Namespace) -> int:
     notes: list[str] = []
     training_context: int | None = None
     token_totals: Mapping[int, int] | None = None
-    if args.model:
-        training_context, token_totals, notes = _token_limits(dataset, args.model)
+    if not args.no_tokens:
+        from ftui.core.settings import load_settings
+
+        model = args.model or load_settings().default_model
+        training_context, token_totals, notes = _token_limits(dataset, model)
     report = validate_dataset(
         dataset,
         training_context=training_context,
@@ -162,10 +165,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"ftui: note: {_printable(note)}", file=sys.stderr)
         print(json.dumps(report.to_json(args.file), ensure_ascii=False, indent=2))
     else:
-        if not args.model:
-            notes.append(
-                "token lengths not checked; pass --model M to find examples longer "
-                "than the model's training context"
-            )
+        if args.no_tokens:
+            notes.append("token lengths not checked (--no-tokens)")
         print(_human(args.file, report, notes))
     return 1 if report.errors else 0
