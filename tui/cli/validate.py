@@ -70,7 +70,6 @@ def _token_limits(
         ConfigError: The model is not in the model table.
     """
     from ftui.core.model_table import load_model_table
-
     from ftui.core.tokens import count_dataset
 
     info = load_model_table().lookup(model)  # unknown model: ConfigError, exit 2
