@@ -664,6 +664,26 @@ def test_find_overlap_with_identical_scope_texts(tmp_path: Path) -> None:
     ]
 
 
+def test_find_overlap_on_the_lsh_path_matches_all_pairs(tmp_path: Path) -> None:
+    rows = varied(760, seed=11)  # a near copy follows every 10th row
+    train = dataset_of(tmp_path, rows[:380], "train.jsonl")
+    # validation: the rest, plus 20 exact copies of training rows
+    validation = dataset_of(tmp_path, rows[380:] + rows[:200:10], "valid.jsonl")
+    found = find_overlap(train, validation)
+    everything = find_overlap(
+        train, validation, params=LshParams(exhaustive_below=10**6)
+    )
+    assert found == everything
+    assert [o.line for o in found if o.kind == "exact"] == list(range(1, 200, 10))
+    # row 380 is the last training row; its near copy opens the validation file
+    near = [(o.line, o.other_lines) for o in found if o.kind == "near"]
+    assert (380, (1,)) in near
+    assert all(o.score >= 0.9 for o in found)
+    calls: list[tuple[int, int]] = []
+    find_overlap(train, validation, progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1][0] == calls[-1][1]
+
+
 # -------------------------------------------------------------- bundled example
 def test_bundled_example_has_exactly_its_planted_duplicates() -> None:
     if not EXAMPLE_DATASET.is_file():

@@ -81,7 +81,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="also report rows of FILE that (nearly) duplicate rows of OTHER, "
         "e.g. training vs validation file",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON: 1-based line numbers, representative first, scores "
+        "as fractions (0.9 = 90%%)",
+    )
     parser.add_argument(
         "--write",
         type=Path,
