@@ -262,7 +262,15 @@ class _Api:
     def _list_jobs(self, request: _Request) -> _Response:
         return _json(
             200,
-            self.state.list_jobs(after=request.arg("after"), limit=request.limit(20)),
+            self.state.list_jobs(
+                after=request.arg("after"),
+                limit=request.limit(20),
+                metadata={
+                    key[len("metadata[") : -1]: values[0]
+                    for key, values in request.query.items()
+                    if key.startswith("metadata[") and key.endswith("]")
+                },
+            ),
         )
 
     def _create_job(self, request: _Request) -> _Response:

@@ -194,6 +194,18 @@ def _positive_float(value: Any, name: str, high: float | None = None) -> float |
     return float(value)
 
 
+def _valid_metadata(value: Any) -> bool:
+    """OpenAI's metadata rules: <= 16 pairs, str keys <= 64, str values <= 512."""
+    return (
+        isinstance(value, dict)
+        and len(value) <= 16
+        and all(
+            isinstance(k, str) and isinstance(v, str) and len(k) <= 64 and len(v) <= 512
+            for k, v in value.items()
+        )
+    )
+
+
 def _hyperparameters(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The method type and requested hyperparameters (None = auto) of a create body."""
     method = body.get("method")
@@ -545,9 +557,13 @@ class EmulatorState:
                 param="trainingType",
             )
         metadata = body.get("metadata")
-        if metadata is not None and not isinstance(metadata, dict):
+        if metadata is not None and not _valid_metadata(metadata):
             raise ApiError(
-                400, "invalidPayload", "metadata must be an object.", param="metadata"
+                400,
+                "invalidPayload",
+                "metadata must be at most 16 string pairs (keys up to 64 "
+                "characters, values up to 512).",
+                param="metadata",
             )
         fingerprint = _fingerprint(body)
         with self.lock:
@@ -614,18 +630,31 @@ class EmulatorState:
             job.advance(now, self._result_file)
         return self.jobs.values()
 
-    def list_jobs(self, *, after: str | None, limit: int) -> dict[str, Any]:
+    def list_jobs(
+        self,
+        *,
+        after: str | None,
+        limit: int,
+        metadata: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         """List jobs, newest first.
 
         Args:
             after: Id of the last job of the previous page.
             limit: Page size.
+            metadata: Only jobs whose metadata has all these pairs
+                (`?metadata[k]=v`).
 
         Returns:
             A cursor page: `object`, `data`, `has_more`.
         """
+        wanted = (metadata or {}).items()
         with self.lock:
-            items = [job.to_json() for job in self._advance_all()]
+            items = [
+                job.to_json()
+                for job in self._advance_all()
+                if wanted <= (job.metadata or {}).items()
+            ]
         items.reverse()
         page = _page(items, after, limit)
         del page["first_id"], page["last_id"]

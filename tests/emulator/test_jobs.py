@@ -425,3 +425,23 @@ async def test_timestamps_follow_the_wall_clock(azure: AsyncAzureOpenAI) -> None
     billed = next(e.message for e in events if e.message.startswith("Training hours"))
     hours = float(billed.rsplit(" ", 1)[1])
     assert hours * 3600 > 60 > done.finished_at - done.created_at
+
+
+async def test_metadata_is_echoed_and_filters_the_list(client: AsyncOpenAI) -> None:
+    training = await upload(client, training_bytes())
+    tagged = await client.fine_tuning.jobs.create(
+        model=MODEL, training_file=training.id, metadata={"team": "geo", "run": "1"}
+    )
+    await client.fine_tuning.jobs.create(model=MODEL, training_file=training.id)
+    assert tagged.metadata == {"team": "geo", "run": "1"}
+    found = await client.fine_tuning.jobs.list(metadata={"team": "geo"})
+    assert [j.id for j in found.data] == [tagged.id]
+    none = await client.fine_tuning.jobs.list(metadata={"team": "other"})
+    assert none.data == []
+    with pytest.raises(openai.BadRequestError) as info:
+        await client.fine_tuning.jobs.create(
+            model=MODEL,
+            training_file=training.id,
+            metadata={f"k{i}": "v" for i in range(17)},
+        )
+    assert info.value.param == "metadata"
