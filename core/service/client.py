@@ -881,6 +881,8 @@ class EventReader:
         self._page_size = page_size
         self.last_event_id = since_event_id
         """The newest event returned so far (or the resume point)."""
+        self.pages_read = 0
+        """Pages fetched successfully so far (shows whether the service answers)."""
         self._collected: list[JobEvent] = []  # newest first, catch-up in progress
         self._ids: set[str] = set()
         self._after: str | None = None
@@ -901,6 +903,7 @@ class EventReader:
             page, has_more = await self._service.list_events_page(
                 self._job_id, after=self._after, limit=self._page_size
             )
+            self.pages_read += 1
             reached = False
             for event in page:
                 if event.id == self.last_event_id:

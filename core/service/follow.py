@@ -72,10 +72,14 @@ async def follow_job(
     seen: set[str] = {since_event_id} if since_event_id else set()
     job: JobInfo | None = None
     failures = 0
+    silent = 0
     while True:
         started = clock()
+        answered = False
+        pages_before = reader.pages_read
         try:
             job = await polling.retrieve_job(job_id)
+            answered = True
             # Events after the snapshot: a terminal snapshot then comes with
             # every event written up to its end.
             events = await reader.read()  # resumes a half-read catch-up
@@ -85,7 +89,11 @@ async def follow_job(
             failures += 1
             if max_failures is not None and failures > max_failures:
                 raise
-            delay = policy.delay(failures, getattr(err, "retry_after", None))
+            # Back off hard only while nothing answers; a service that answered
+            # part of this poll is up, so retry at the base delay.
+            answered = answered or reader.pages_read > pages_before
+            silent = 0 if answered else silent + 1
+            delay = policy.delay(max(1, silent), getattr(err, "retry_after", None))
             yield FollowUpdate(
                 state="reconnecting",
                 job=job,
@@ -96,7 +104,7 @@ async def follow_job(
             )
             await sleep(delay)
             continue
-        failures = 0
+        failures = silent = 0
         new: list[JobEvent] = []
         for event in events:
             if event.id not in seen:

@@ -300,3 +300,29 @@ async def test_follow_accepts_a_fake_backend() -> None:
     assert [e.id for u in updates for e in u.events] == ["e1", "e2"]
     assert updates[-1].job is not None
     assert updates[-1].job.status == "succeeded"
+
+
+async def test_backoff_stays_short_while_the_service_answers_part_of_a_poll() -> None:
+    # Every events request of the first three polls fails; the job fetch works.
+    script = Script(
+        ["running"] * 3 + ["succeeded"],
+        {2: _error(500), 4: _error(502), 6: _error(503)},
+    )
+    time = FakeTime()
+    async with _service(script) as service:
+        updates = [
+            u
+            async for u in follow_job(
+                service,
+                "ftjob-1",
+                interval=1.0,
+                sleep=time.sleep,
+                clock=time.clock,
+                backoff=Backoff(base=2.0, cap=60.0, jitter=0.0),
+            )
+        ]
+    reconnecting = [u for u in updates if u.state == "reconnecting"]
+    assert [u.attempt for u in reconnecting] == [1, 2, 3]
+    assert [u.retry_in for u in reconnecting] == [2.0, 2.0, 2.0]  # not 2, 4, 8
+    assert updates[-1].job is not None
+    assert updates[-1].job.status == "succeeded"
