@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SHARED_DATASETS = SHARED / "datasets"
 EXAMPLE_DATASET = ROOT / "core" / "data" / "medical_coding.jsonl"
+BROKEN_DATASET = ROOT / "core" / "data" / "broken.jsonl"
 
 # Tokenizer files cannot be downloaded here: use the verified copies when present.
 if "TIKTOKEN_CACHE_DIR" not in os.environ and (SHARED / "tiktoken-cache").is_dir():

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ftui.tui.cli import main
-from tests.conftest import EXAMPLE_DATASET, shared_dataset
+from tests.conftest import BROKEN_DATASET, EXAMPLE_DATASET, shared_dataset
 
 SYS = {"role": "system", "content": "You code clinical notes."}
 ANSWER = {"role": "assistant", "content": "I10 - Essential hypertension."}
@@ -153,17 +153,40 @@ def test_dataset_text_cannot_inject_escape_codes(
 
 def test_bundled_example(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, str(EXAMPLE_DATASET))
-    assert code == 1
+    assert code == 0  # its planted problems are all warnings: it can be submitted
     assert "lines: 36" in out
-    assert "valid examples: 34" in out
-    for needle in ("line 12", "line 17", "line 27"):
+    assert "valid examples: 36" in out
+    for needle in ("line 12  warning  duplicate_example", "line 32  warning"):
         assert needle in out
 
 
-def test_model_finds_over_long_example(capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("ftui.core.tokens", reason="the token engine is not built")
-    code, out, _ = run(capsys, str(EXAMPLE_DATASET), "--model", "gpt-4o-mini")
+def test_bundled_broken_file_reports_every_bad_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, str(BROKEN_DATASET), "--json")
     assert code == 1
+    report = json.loads(out)
+    assert report["lines"] == 13
+    assert report["examples"] == 3
+    by_line = {i["line"]: i["code"] for i in report["issues"] if i["line"]}
+    assert by_line == {
+        2: "blank_line",
+        3: "invalid_json",
+        4: "invalid_utf8",
+        5: "not_object",
+        6: "unrecognized_role",
+        7: "invalid_weight",
+        8: "invalid_tool_arguments",
+        9: "completion_format",
+        10: "reinforcement_format",
+        11: "message_not_object",
+        12: "nothing_to_train",
+    }
+
+
+def test_model_finds_over_long_example(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(EXAMPLE_DATASET), "--model", "gpt-4o-mini")
+    assert code == 0
     over = [
         line
         for line in out.splitlines()
