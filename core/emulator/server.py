@@ -52,19 +52,24 @@ import time
 import traceback
 import uuid
 import weakref
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ftui.core.emulator.apierrors import ApiError
-from ftui.core.emulator.chat import completion, parse_chat_request, stream_chunks
 from ftui.core.emulator.clock import SimClock
 from ftui.core.emulator.faults import Fault, FaultInjector, FaultSpec
 from ftui.core.emulator.jobs import Timings
-from ftui.core.emulator.multipart import MultipartError, parse_multipart
+from ftui.core.emulator.routes import (
+    Api,
+    Request,
+    Response,
+    error_response,
+    fault_response,
+    json_response,
+)
 from ftui.core.emulator.state import EmulatorState
 
 __all__ = ["DEFAULT_API_KEY", "EmulatorHandle", "start_emulator"]
@@ -73,264 +78,6 @@ DEFAULT_API_KEY = "emulator-key"
 """The fake key the emulator accepts unless told otherwise."""
 
 _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
-_ID = r"(?P<id>[^/]+)"
-_MAX_LIMIT = 1000
-_PREVIEW_ACTIONS = frozenset({"pause", "resume"})
-_PAUSE_SINCE = "2025-04-01"
-"""First api-version date with pause/resume (2025-04-01-preview)."""
-
-
-@dataclass
-class _Response:
-    status: int
-    body: bytes = b""
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-    stream: Iterator[bytes] | None = None
-
-
-def _json(status: int, value: Any) -> _Response:
-    return _Response(status, json.dumps(value).encode("utf-8"))
-
-
-def _error(error: ApiError) -> _Response:
-    response = _json(error.status, error.body())
-    response.headers.update(error.headers)
-    return response
-
-
-@dataclass
-class _Request:
-    method: str
-    route: str  # path relative to the API prefix, still percent-encoded
-    flavour: str  # "dated" or "v1"
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
-
-    def arg(self, name: str) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else None
-
-    def limit(self, default: int) -> int:
-        raw = self.arg("limit")
-        if raw is None:
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if not 1 <= value <= _MAX_LIMIT:
-            raise ApiError(
-                400,
-                "invalidPayload",
-                f"limit must be an integer from 1 to {_MAX_LIMIT}.",
-                param="limit",
-            )
-        return value
-
-    def json(self) -> dict[str, Any]:
-        try:
-            value = json.loads(self.body or b"{}")
-        except ValueError:
-            raise ApiError(
-                400, "invalidPayload", "The request body is not valid JSON."
-            ) from None
-        if not isinstance(value, dict):
-            raise ApiError(
-                400, "invalidPayload", "The request body must be a JSON object."
-            )
-        return value
-
-
-def _has_pause(request: _Request) -> bool:
-    """True when the request's API has pause/resume (v1, or dated >= 2025-04-01)."""
-    version = request.arg("api-version")
-    return request.flavour == "v1" or (version or "")[:10] >= _PAUSE_SINCE
-
-
-_Route = tuple[str, re.Pattern[str], str, frozenset[str]]
-_BOTH = frozenset({"dated", "v1"})
-_ROUTES: list[_Route] = [
-    (method, re.compile(f"^{pattern}$"), name, flavours)
-    for method, pattern, name, flavours in [
-        ("GET", "files", "list_files", _BOTH),
-        ("POST", "files", "upload", _BOTH),
-        ("GET", f"files/{_ID}", "get_file", _BOTH),
-        ("DELETE", f"files/{_ID}", "delete_file", _BOTH),
-        ("GET", f"files/{_ID}/content", "file_content", _BOTH),
-        ("GET", "fine_tuning/jobs", "list_jobs", _BOTH),
-        ("POST", "fine_tuning/jobs", "create_job", _BOTH),
-        ("GET", f"fine_tuning/jobs/{_ID}", "get_job", _BOTH),
-        ("DELETE", f"fine_tuning/jobs/{_ID}", "delete_job", _BOTH),
-        (
-            "POST",
-            f"fine_tuning/jobs/{_ID}/(?P<action>cancel|pause|resume)",
-            "job_action",
-            _BOTH,
-        ),
-        ("GET", f"fine_tuning/jobs/{_ID}/events", "events", _BOTH),
-        ("GET", f"fine_tuning/jobs/{_ID}/checkpoints", "checkpoints", _BOTH),
-        ("GET", "models", "models", _BOTH),
-        ("GET", f"models/{_ID}", "model", _BOTH),
-        (
-            "POST",
-            "deployments/(?P<deployment>[^/]+)/chat/completions",
-            "chat",
-            frozenset({"dated"}),
-        ),
-        ("POST", "chat/completions", "chat", frozenset({"v1"})),
-    ]
-]
-
-
-class _Api:
-    """Routes API requests to the state (no HTTP plumbing here)."""
-
-    def __init__(self, state: EmulatorState) -> None:
-        self.state = state
-
-    def dispatch(self, request: _Request) -> _Response:
-        allowed = False
-        for method, pattern, name, flavours in _ROUTES:
-            match = pattern.match(request.route)
-            if match is None or request.flavour not in flavours:
-                continue
-            if method != request.method:
-                allowed = True
-                continue
-            params = {k: unquote(v) for k, v in match.groupdict().items()}
-            if params.get("action") in _PREVIEW_ACTIONS and not _has_pause(request):
-                break  # Azure's older dated versions have no such route
-            handler: Callable[..., _Response] = getattr(self, f"_{name}")
-            return handler(request, **params)
-        if allowed:
-            raise ApiError(
-                405, "MethodNotAllowed", f"{request.method} is not allowed here."
-            )
-        raise ApiError(404, "404", "Resource not found")
-
-    def _created(self, request: _Request) -> int:
-        # Azure's dated API answers creates with 201 Created; v1 with 200.
-        return 201 if request.flavour == "dated" else 200
-
-    def _key(self, request: _Request) -> str | None:
-        return request.headers.get("idempotency-key") or None
-
-    def _list_files(self, request: _Request) -> _Response:
-        return _json(
-            200,
-            self.state.list_files(
-                purpose=request.arg("purpose"),
-                after=request.arg("after"),
-                limit=request.limit(10_000),  # Azure lists every file by default
-                order=request.arg("order") or "desc",
-            ),
-        )
-
-    def _upload(self, request: _Request) -> _Response:
-        try:
-            parts = parse_multipart(
-                request.body, request.headers.get("content-type", "")
-            )
-        except MultipartError as exc:
-            raise ApiError(400, "invalidPayload", str(exc)) from None
-        fields = {part.name: part for part in parts}
-        upload, purpose = fields.get("file"), fields.get("purpose")
-        if upload is None or purpose is None:
-            raise ApiError(
-                400, "invalidPayload", "A multipart 'file' and 'purpose' are required."
-            )
-        body, _ = self.state.upload(
-            upload.filename or "upload.jsonl",
-            purpose.data.decode("utf-8", errors="replace").strip(),
-            upload.data,
-            self._key(request),
-        )
-        return _json(self._created(request), body)
-
-    def _get_file(self, request: _Request, id: str) -> _Response:
-        return _json(200, self.state.get_file(id))
-
-    def _delete_file(self, request: _Request, id: str) -> _Response:
-        return _json(200, self.state.delete_file(id))
-
-    def _file_content(self, request: _Request, id: str) -> _Response:
-        data = self.state.file_content(id)
-        return _Response(200, data, "application/octet-stream")
-
-    def _list_jobs(self, request: _Request) -> _Response:
-        return _json(
-            200,
-            self.state.list_jobs(
-                after=request.arg("after"),
-                limit=request.limit(20),
-                metadata={
-                    key[len("metadata[") : -1]: values[0]
-                    for key, values in request.query.items()
-                    if key.startswith("metadata[") and key.endswith("]")
-                },
-            ),
-        )
-
-    def _create_job(self, request: _Request) -> _Response:
-        body, _ = self.state.create_job(request.json(), self._key(request))
-        return _json(self._created(request), body)
-
-    def _get_job(self, request: _Request, id: str) -> _Response:
-        return _json(200, self.state.get_job(id))
-
-    def _delete_job(self, request: _Request, id: str) -> _Response:
-        self.state.delete_job(id)
-        return _Response(204, b"")
-
-    def _job_action(self, request: _Request, id: str, action: str) -> _Response:
-        return _json(200, self.state.job_action(id, action))
-
-    def _events(self, request: _Request, id: str) -> _Response:
-        return _json(
-            200,
-            self.state.list_events(
-                id, after=request.arg("after"), limit=request.limit(20)
-            ),
-        )
-
-    def _checkpoints(self, request: _Request, id: str) -> _Response:
-        return _json(
-            200,
-            self.state.list_checkpoints(
-                id, after=request.arg("after"), limit=request.limit(10)
-            ),
-        )
-
-    def _models(self, request: _Request) -> _Response:
-        return _json(200, self.state.list_models())
-
-    def _model(self, request: _Request, id: str) -> _Response:
-        for model in self.state.list_models()["data"]:
-            if model["id"] == id:
-                return _json(200, model)
-        raise ApiError(404, "notFound", f"The model '{id}' could not be found.")
-
-    def _chat(self, request: _Request, deployment: str | None = None) -> _Response:
-        body = request.json()
-        if deployment is None:
-            model_field = body.get("model")
-            if not isinstance(model_field, str) or not model_field:
-                raise ApiError(
-                    400, "invalidPayload", "model is required.", param="model"
-                )
-            deployment = model_field
-        chat = parse_chat_request(body)
-        model, base, index = self.state.chat_target(deployment)
-        now = self.state.clock.stamp(self.state.clock.now())
-        if chat.stream:
-            return _Response(
-                200,
-                content_type="text/event-stream",
-                stream=stream_chunks(chat, index, model, base, now),
-            )
-        return _json(200, completion(chat, index, model, base, now))
 
 
 class _Server(ThreadingHTTPServer):
@@ -392,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:  # a malformed Content-Length or chunk size
             self.close_connection = True
             bad = ApiError(400, "invalidPayload", "Malformed request body framing.")
-            self._send(_error(bad), path, started)
+            self._send(error_response(bad), path, started)
             return
         if path.startswith("/emulator/"):
             self._send(self._admin(path, body), path, started)
@@ -404,9 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if not path.startswith(prefix):
             missing = ApiError(404, "404", "Resource not found")
-            self._send(_error(missing), path, started)
+            self._send(error_response(missing), path, started)
             return
-        request = _Request(
+        request = Request(
             self.command,
             path[len(prefix) :],
             flavour,
@@ -423,16 +170,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if decision.fault in (Fault.RATE_LIMIT, Fault.SERVER_ERROR):
             self._send(
-                _fault_response(decision.status, handle.faults.spec), path, started
+                fault_response(decision.status, handle.faults.spec), path, started
             )
             return
         try:
             response = self._authorized(request) or handle.api.dispatch(request)
         except ApiError as exc:
-            response = _error(exc)
+            response = error_response(exc)
         except Exception as exc:  # a bug in the emulator: answer 500, keep serving
             handle.log(f"emulator error: {exc!r}\n{traceback.format_exc()}")
-            response = _error(
+            response = error_response(
                 ApiError(500, "InternalServerError", f"Emulator error: {exc!r}")
             )
         if decision.fault is Fault.DROP_AFTER and response.stream is None:
@@ -444,11 +191,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _lower_headers(self) -> dict[str, str]:
         return {k.lower(): v for k, v in self.headers.items()}
 
-    def _authorized(self, request: _Request) -> _Response | None:
+    def _authorized(self, request: Request) -> Response | None:
         """A 401/400 response when the key or api-version is wrong, else None."""
         handle = self.server.handle
         if not handle.key_ok(request.headers):
-            return _error(
+            return error_response(
                 ApiError(
                     401,
                     "unauthorized",
@@ -461,7 +208,7 @@ class _Handler(BaseHTTPRequestHandler):
         if request.flavour == "dated":
             version = request.arg("api-version")
             if version is None:
-                return _error(
+                return error_response(
                     ApiError(
                         400,
                         "MissingApiVersionParameter",
@@ -470,20 +217,20 @@ class _Handler(BaseHTTPRequestHandler):
                     )
                 )
             if not _API_VERSION.match(version):
-                return _error(
+                return error_response(
                     ApiError(
                         400, "BadRequest", f"API version '{version}' is not supported."
                     )
                 )
         return None
 
-    def _admin(self, path: str, body: bytes) -> _Response:
+    def _admin(self, path: str, body: bytes) -> Response:
         handle = self.server.handle
         route = path[len("/emulator/") :].strip("/")
         if route == "health":
-            return _json(200, {"status": "ok"})
+            return json_response(200, {"status": "ok"})
         if not handle.key_ok(self._lower_headers()):
-            return _error(
+            return error_response(
                 ApiError(401, "unauthorized", "A valid emulator key is required.")
             )
         try:
@@ -491,32 +238,32 @@ class _Handler(BaseHTTPRequestHandler):
             if not isinstance(payload, dict):
                 raise ValueError("body must be a JSON object")
             if route == "deployments" and self.command == "GET":
-                return _json(200, {"data": handle.state.list_deployments()})
+                return json_response(200, {"data": handle.state.list_deployments()})
             if route.startswith("deployments/") and self.command in ("PUT", "POST"):
                 name = unquote(route[len("deployments/") :])
-                return _json(
+                return json_response(
                     200, handle.state.deploy(name, str(payload.get("model", "")))
                 )
             if route == "reset" and self.command == "POST":
                 handle.reset()
-                return _json(200, {"reset": True})
+                return json_response(200, {"reset": True})
             if route == "faults" and self.command == "POST":
                 handle.set_faults(payload.get("spec"))
-                return _json(200, {"faults": str(payload.get("spec") or "")})
+                return json_response(200, {"faults": str(payload.get("spec") or "")})
             if route == "clock":
                 if self.command == "POST":
                     if "speed" in payload:
                         handle.set_speed(float(payload["speed"]))
                     if "advance" in payload:
                         handle.advance(float(payload["advance"]))
-                return _json(
+                return json_response(
                     200, {"now": handle.clock.now(), "speed": handle.clock.speed}
                 )
         except ApiError as exc:
-            return _error(exc)
+            return error_response(exc)
         except (ValueError, TypeError) as exc:
-            return _error(ApiError(400, "invalidPayload", str(exc)))
-        return _error(ApiError(404, "404", "Resource not found"))
+            return error_response(ApiError(400, "invalidPayload", str(exc)))
+        return error_response(ApiError(404, "404", "Resource not found"))
 
     def _drop(self, path: str, started: float, why: str) -> None:
         self.close_connection = True
@@ -531,7 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _send(
-        self, response: _Response, path: str, started: float, *, cut: bool = False
+        self, response: Response, path: str, started: float, *, cut: bool = False
     ) -> None:
         request_id = str(uuid.uuid4())
         try:
@@ -568,38 +315,6 @@ class _Handler(BaseHTTPRequestHandler):
             f"{self.command} {path} -> {response.status} "
             f"{(time.monotonic() - started) * 1000:.0f} ms"
         )
-
-
-def _fault_response(status: int, spec: FaultSpec) -> _Response:
-    if status == 429:
-        seconds = spec.retry_after
-        response = _error(
-            ApiError(
-                429,
-                "429",
-                "Requests to the Fine-tuning API have exceeded the call rate limit of "
-                f"your current pricing tier. Please retry after {seconds:g} second(s).",
-            )
-        )
-        response.headers["retry-after"] = str(max(1, round(seconds)))
-        response.headers["retry-after-ms"] = str(round(seconds * 1000))
-        return response
-    if status == 503:
-        return _error(
-            ApiError(
-                503,
-                "ServiceUnavailable",
-                "The service is temporarily unable to process your request. "
-                "Please try again later.",
-            )
-        )
-    return _error(
-        ApiError(
-            500,
-            "InternalServerError",
-            "The server had an error while processing your request. Sorry about that!",
-        )
-    )
 
 
 class EmulatorHandle:
@@ -642,7 +357,7 @@ class EmulatorHandle:
         self.state = state
         self.clock = clock
         self.faults = faults
-        self.api = _Api(state)
+        self.api = Api(state)
         self.stream_delay = stream_delay
         self._server = server
         self._speed = speed

@@ -11,56 +11,34 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 import threading
 import uuid
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from ftui.core.emulator.analysis import (
     ChatIndex,
-    FileAnalysis,
-    analyze_file,
     build_chat_index,
     count_training_tokens,
 )
 from ftui.core.emulator.apierrors import ApiError, not_found
 from ftui.core.emulator.clock import SimClock
+from ftui.core.emulator.files import (
+    FILE_PENDING_S,
+    FILE_PURPOSES,
+    FILE_RUN_BASE_S,
+    FILE_RUN_PER_MB_S,
+    StoredFile,
+    analyze_upload,
+)
 from ftui.core.emulator.jobs import TERMINAL, Job, JobFailure, Timings
+from ftui.core.emulator.params import parse_job_request
 from ftui.core.emulator.training import plan_training
 
-__all__ = ["FILE_PURPOSES", "EmulatorState", "StoredFile"]
+__all__ = ["EmulatorState"]
 
-FILE_PURPOSES = frozenset(
-    {
-        "fine-tune",
-        "fine-tune-results",
-        "assistants",
-        "assistants_output",
-        "batch",
-        "batch_output",
-        "evals",
-        "evals_output",
-        "vision",
-        "user_data",
-    }
-)
-"""Purposes accepted on upload (Azure's list plus OpenAI's)."""
-
-_FILE_PENDING_S = 2.0
-_FILE_RUN_BASE_S = 3.0
-_FILE_RUN_PER_MB_S = 2.0
-_SUFFIX = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-_TRAINING_TYPES = {
-    "standard": "Standard",
-    "globalstandard": "GlobalStandard",
-    "global": "GlobalStandard",
-    "developer": "Developer",
-    "developertier": "Developer",
-}
 _BASE_MODELS = (
     "gpt-4o-mini-2024-07-18",
     "gpt-4o-2024-08-06",
@@ -73,67 +51,6 @@ _BASE_MODELS = (
 
 def _new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex}"
-
-
-@dataclass
-class StoredFile:
-    """An uploaded or generated file.
-
-    Attributes:
-        id: `file-<hex>`.
-        filename: Name given on upload.
-        purpose: `fine-tune`, `fine-tune-results`, ...
-        size: Bytes.
-        created_at: Creation time shown to clients (wall clock, see `SimClock.stamp`).
-        path: Where the bytes are kept (inside the emulator's temp folder).
-        running_at: When processing starts (`pending` before).
-        ready_at: Earliest end of processing (`processed` or `error`); the
-            file also stays `running` until its validation has finished.
-        work: Validation of fine-tune files, running on the state's worker
-            pool (None for other purposes).
-    """
-
-    id: str
-    filename: str
-    purpose: str
-    size: int
-    created_at: int
-    path: Path
-    running_at: float
-    ready_at: float
-    work: Future[FileAnalysis] | None
-
-    def analysis(self) -> FileAnalysis | None:
-        """The validation outcome, waiting for it if needed (None: not validated)."""
-        return self.work.result() if self.work is not None else None
-
-    def status(self, now: float) -> str:
-        """Azure's file status at simulated time `now`."""
-        if now < self.running_at:
-            return "pending"
-        if now < self.ready_at or (self.work is not None and not self.work.done()):
-            return "running"
-        analysis = self.analysis()
-        if analysis is not None and not analysis.ok:
-            return "error"
-        return "processed"
-
-    def to_json(self, now: float) -> dict[str, Any]:
-        """The `file` object as seen at `now`."""
-        status = self.status(now)
-        analysis = self.analysis() if status == "error" else None
-        details = analysis.status_details if analysis is not None else None
-        return {
-            "id": self.id,
-            "object": "file",
-            "bytes": self.size,
-            "created_at": self.created_at,
-            "filename": self.filename,
-            "purpose": self.purpose,
-            "status": status,
-            "status_details": details,
-            "expires_at": None,
-        }
 
 
 def _fingerprint(value: Any) -> str:
@@ -156,92 +73,6 @@ def _page(items: list[dict[str, Any]], after: str | None, limit: int) -> dict[st
         "first_id": data[0]["id"] if data else None,
         "last_id": data[-1]["id"] if data else None,
     }
-
-
-def _positive_int(value: Any, name: str, low: int, high: int) -> int | None:
-    if value is None or value == "auto":
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not low <= value <= high
-    ):
-        raise ApiError(
-            400,
-            "invalidPayload",
-            f"{name} must be an integer from {low} to {high} or 'auto', got {value!r}.",
-            param=name,
-        )
-    return value
-
-
-def _positive_float(value: Any, name: str, high: float | None = None) -> float | None:
-    if value is None or value == "auto":
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or value <= 0
-        or (high is not None and value > high)
-    ):
-        limit = f" and at most {high}" if high is not None else ""
-        raise ApiError(
-            400,
-            "invalidPayload",
-            f"{name} must be a number above 0{limit} or 'auto', got {value!r}.",
-            param=name,
-        )
-    return float(value)
-
-
-def _valid_metadata(value: Any) -> bool:
-    """OpenAI's metadata rules: <= 16 pairs, str keys <= 64, str values <= 512."""
-    return (
-        isinstance(value, dict)
-        and len(value) <= 16
-        and all(
-            isinstance(k, str) and isinstance(v, str) and len(k) <= 64 and len(v) <= 512
-            for k, v in value.items()
-        )
-    )
-
-
-def _hyperparameters(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The method type and requested hyperparameters (None = auto) of a create body."""
-    method = body.get("method")
-    raw: Any = body.get("hyperparameters") or {}
-    kind = "supervised"
-    if method is not None:
-        if not isinstance(method, dict) or method.get("type") not in {
-            "supervised",
-            "dpo",
-        }:
-            raise ApiError(
-                400,
-                "invalidPayload",
-                "method.type must be 'supervised' or 'dpo' (reinforcement is not "
-                "emulated).",
-                param="method",
-            )
-        kind = method["type"]
-        section = method.get(kind) or {}
-        if not isinstance(section, dict):
-            raise ApiError(400, "invalidPayload", f"method.{kind} must be an object.")
-        # Azure's DPO sample puts beta directly under `dpo`; accept both shapes.
-        raw = {**{k: v for k, v in section.items() if k != "hyperparameters"}}
-        raw.update(section.get("hyperparameters") or {})
-    if not isinstance(raw, dict):
-        raise ApiError(400, "invalidPayload", "hyperparameters must be an object.")
-    requested: dict[str, Any] = {
-        "n_epochs": _positive_int(raw.get("n_epochs"), "n_epochs", 1, 50),
-        "batch_size": _positive_int(raw.get("batch_size"), "batch_size", 1, 256),
-        "learning_rate_multiplier": _positive_float(
-            raw.get("learning_rate_multiplier"), "learning_rate_multiplier"
-        ),
-    }
-    if kind == "dpo":
-        requested["beta"] = _positive_float(raw.get("beta"), "beta", 2.0)
-    return kind, requested
 
 
 class EmulatorState:
@@ -342,14 +173,16 @@ class EmulatorState:
                 path.unlink(missing_ok=True)
                 return self._file(existing).to_json(self.clock.now()), False
             now = self.clock.now()
-            running_at = now + _FILE_PENDING_S
+            running_at = now + FILE_PENDING_S
             ready_at = (
-                running_at + _FILE_RUN_BASE_S + _FILE_RUN_PER_MB_S * len(data) / 2**20
+                running_at + FILE_RUN_BASE_S + FILE_RUN_PER_MB_S * len(data) / 2**20
             )
             # Validation runs in the background, as on the service: the upload
             # answers at once and the file stays `running` until it is done.
             work = (
-                self._workers.submit(_analyze, path) if purpose == "fine-tune" else None
+                self._workers.submit(analyze_upload, path)
+                if purpose == "fine-tune"
+                else None
             )
             stored = StoredFile(
                 file_id,
@@ -513,58 +346,10 @@ class EmulatorState:
         Raises:
             ApiError: Invalid parameters, unknown files or model.
         """
-        from ftui.core.errors import ConfigError
-        from ftui.core.model_table import base_model_name, load_model_table
+        from ftui.core.model_table import base_model_name
 
-        model = body.get("model")
-        if not isinstance(model, str) or not model:
-            raise ApiError(400, "invalidPayload", "model is required.", param="model")
-        try:
-            load_model_table().lookup(model)
-        except ConfigError:
-            raise ApiError(
-                400,
-                "invalidPayload",
-                f"The model '{model}' is not supported for fine-tuning.",
-                param="model",
-            ) from None
-        method, requested = _hyperparameters(body)
-        suffix = body.get("suffix")
-        if suffix is not None and (
-            not isinstance(suffix, str) or not _SUFFIX.match(suffix)
-        ):
-            raise ApiError(
-                400,
-                "invalidPayload",
-                "suffix must be 1-40 characters of letters, digits, '-' or '_'.",
-                param="suffix",
-            )
-        seed = body.get("seed")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ApiError(
-                400, "invalidPayload", "seed must be an integer.", param="seed"
-            )
-        training_type = body.get("trainingType")
-        if training_type is not None and (
-            not isinstance(training_type, str)
-            or training_type.lower() not in _TRAINING_TYPES
-        ):
-            raise ApiError(
-                400,
-                "invalidPayload",
-                "trainingType must be one of Standard, GlobalStandard, Developer; "
-                f"got {training_type!r}.",
-                param="trainingType",
-            )
-        metadata = body.get("metadata")
-        if metadata is not None and not _valid_metadata(metadata):
-            raise ApiError(
-                400,
-                "invalidPayload",
-                "metadata must be at most 16 string pairs (keys up to 64 "
-                "characters, values up to 512).",
-                param="metadata",
-            )
+        request = parse_job_request(body)
+        model, method, requested = request.model, request.method, request.requested
         fingerprint = _fingerprint(body)
         with self.lock:
             if (existing := self._replay("job", key, fingerprint)) is not None:
@@ -605,12 +390,14 @@ class EmulatorState:
                 fine_tuned_name=f"{base_model_name(model)}.ft-{uuid.uuid4().hex}",
                 training_file=training.id,
                 validation_file=validation.id if validation else None,
-                suffix=suffix,
-                seed=seed if seed is not None else random.randrange(2**31),
+                suffix=request.suffix,
+                seed=request.seed
+                if request.seed is not None
+                else random.randrange(2**31),
                 method=method,
                 requested=requested,
-                training_type=training_type,
-                metadata=metadata,
+                training_type=request.training_type,
+                metadata=request.metadata,
                 created_at=now,
                 start_at=max(now + self.timings.queue, ready),
                 plan=plan,
@@ -879,16 +666,6 @@ class EmulatorState:
                         }
                     )
         return {"object": "list", "data": data}
-
-
-def _analyze(path: Path) -> FileAnalysis:
-    """Validate an upload; a crash becomes an `error` file rather than a hang."""
-    try:
-        return analyze_file(path)
-    except Exception as exc:  # reported to the client as status_details
-        return FileAnalysis(
-            False, f"The file could not be processed: {exc!r}", 0, "unknown", 0
-        )
 
 
 def _failure_of(
