@@ -39,15 +39,6 @@ from ftui.core.emulator.training import plan_training
 
 __all__ = ["EmulatorState"]
 
-_BASE_MODELS = (
-    "gpt-4o-mini-2024-07-18",
-    "gpt-4o-2024-08-06",
-    "gpt-4.1-2025-04-14",
-    "gpt-4.1-mini-2025-04-14",
-    "gpt-4.1-nano-2025-04-14",
-)
-"""Models listed by the emulated `/models` route."""
-
 
 def _new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex}"
@@ -649,10 +640,12 @@ class EmulatorState:
         Returns:
             `{"object": "list", "data": [model objects]}`.
         """
+        from ftui.core.model_table import load_model_table
+
         now = self.clock.stamp(self.clock.now())
         data = [
             {"id": m, "object": "model", "created": now, "owned_by": "system"}
-            for m in _BASE_MODELS
+            for m in load_model_table().ids  # the models jobs may be created for
         ]
         with self.lock:
             for job in self._advance_all():

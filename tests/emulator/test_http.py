@@ -153,3 +153,12 @@ async def test_malformed_content_length_is_400(emulator: EmulatorHandle) -> None
     status = await reader.readline()
     writer.close()
     assert status.startswith(b"HTTP/1.1 400")
+
+
+async def test_models(client: AsyncOpenAI) -> None:
+    ids = [m.id async for m in client.models.list()]
+    assert "gpt-4o-mini-2024-07-18" in ids
+    model = await client.models.retrieve("gpt-4o-mini-2024-07-18")
+    assert model.id == "gpt-4o-mini-2024-07-18"
+    with pytest.raises(openai.NotFoundError):
+        await client.models.retrieve("no-such-model")
