@@ -482,3 +482,27 @@ def test_ctrl_c_prints_a_resume_point_and_since_resumes_without_repeats(
     code, out, _ = run(capsys, "jobs", "show", job_id, "--json", "--events", "100000")
     total = len(json.loads(out)["events"])
     assert len([s for s in seen if s[:2] == "20"]) + len(later) == total
+
+
+def test_submit_checks_epochs_and_prices_the_azure_tier(
+    sdk_env: str, capsys: pytest.CaptureFixture[str], train_file: Path
+) -> None:
+    code, _, err = run(
+        capsys, "jobs", "submit", str(train_file), "--model", MODEL, "--epochs", "0"
+    )
+    assert code == 2
+    assert "--epochs must be 1-50" in err
+    code, out, err = run(
+        capsys,
+        "jobs",
+        "submit",
+        str(train_file),
+        "--model",
+        MODEL,
+        "--training-type",
+        "GlobalStandard",
+        "--yes",
+    )
+    assert code == 0, err
+    assert "estimated cost" in out
+    assert "created job ftjob-" in out

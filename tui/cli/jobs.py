@@ -398,8 +398,15 @@ def _check_file(path: Path, label: str, force: bool) -> Any:
     return dataset
 
 
+_TIERS = {"standard": "standard", "globalstandard": "global", "global": "global"}
+
+
 def _estimate(
-    dataset: Any, model: str, epochs: int | None, azure: bool
+    dataset: Any,
+    model: str,
+    epochs: int | None,
+    azure: bool,
+    training_type: str | None = None,
 ) -> CostEstimate | None:
     """The cost estimate, or None with a note on stderr when it cannot be made."""
     from ftui.core.errors import FtuiError
@@ -421,10 +428,19 @@ def _estimate(
             info,
             epochs=epochs if epochs is not None else "auto",
             provider="azure" if azure else "openai",
+            tier=_tier(training_type),
         )
     except FtuiError as exc:
         print(f"ftui: no cost estimate: {clean(exc)}", file=sys.stderr)
         return None
+
+
+def _tier(training_type: str | None) -> str:
+    """Azure `trainingType` (any documented casing) → the price table's tier."""
+    key = (training_type or "standard").lower().replace("_", "")
+    if key.startswith("developer"):
+        return "developer"
+    return _TIERS.get(key, "standard")
 
 
 def _print_estimate(est: CostEstimate, out: Any) -> None:
@@ -476,6 +492,7 @@ def _confirm(assume_yes: bool) -> bool:
 def _submit(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ftui.core.errors import ConfigError
     from ftui.core.service import JobRequest, resolve_profile
 
     profile = resolve_profile(args.profile)  # fail early, before counting tokens
@@ -484,7 +501,11 @@ def _submit(args: argparse.Namespace) -> int:
     dataset = _check_file(train_path, "training", args.force)
     if valid_path is not None:
         _check_file(valid_path, "validation", args.force)
-    estimate = _estimate(dataset, args.model, args.epochs, profile.is_azure)
+    if args.epochs is not None and not 1 <= args.epochs <= 50:
+        raise ConfigError(f"--epochs must be 1-50, not {args.epochs}")
+    estimate = _estimate(
+        dataset, args.model, args.epochs, profile.is_azure, args.training_type
+    )
     out = sys.stderr if args.json else sys.stdout
     if estimate is not None:
         _print_estimate(estimate, out)
