@@ -401,9 +401,12 @@ def _score_pairs(
     bags = dict(
         zip(involved, weights.word_bags([texts[i] for i in involved]), strict=True)
     )
+    totals = {i: weights.weight(bag) for i, bag in bags.items()}
     scored = []
     for (i, j), ratio in zip(survivors, kept_ratios, strict=True):
-        score = round(min(ratio / 100.0, weights.dice(bags[i], bags[j])), 4)
+        score = round(
+            min(ratio / 100.0, weights.dice(bags[i], bags[j], totals[i], totals[j])), 4
+        )
         if score >= threshold:
             scored.append((i, j, score))
     return scored

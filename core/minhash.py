@@ -300,21 +300,29 @@ def _chunks(texts: Sequence[str], max_texts: int) -> Iterator[tuple[int, int]]:
 
 
 def _densify(sig: _Array) -> None:
-    """Fill empty bins from the next non-empty bin to the right (circularly)."""
-    has_any = (sig != _EMPTY).any(axis=1)
-    filled = sig.copy()
-    hops = 0
-    empty = (filled == _EMPTY) & has_any[:, None]
-    while empty.any():
-        hops += 1
-        donor = np.roll(sig, -hops, axis=1)
-        take = empty & (donor != _EMPTY)
-        with np.errstate(over="ignore"):
-            # salt borrowed values by distance so two texts only agree on a
-            # filled bin when their donors agree at the same distance
-            filled[take] = _mix(donor[take] + U64(hops) * _MULTIPLIERS[15])
-        empty &= ~take
-    sig[...] = filled
+    """Fill empty bins from the next non-empty bin to the right (circularly).
+
+    A filled bin takes its donor's value salted by the distance, so two texts
+    only agree on it when their donors agree at the same distance.
+    """
+    count, bins = sig.shape
+    if not count:
+        return
+    nonempty = sig != _EMPTY
+    columns = np.arange(bins)
+    # the row twice over: the next non-empty bin at or after each bin,
+    # wrapping around, is a suffix minimum of positions
+    position = np.where(nonempty, columns, 3 * bins)
+    doubled = np.concatenate([position, position + bins], axis=1)
+    nearest = np.minimum.accumulate(doubled[:, ::-1], axis=1)[:, ::-1][:, :bins]
+    distance = nearest - columns
+    fill = (distance > 0) & (nearest < 2 * bins)
+    rows, cols = np.nonzero(fill)
+    donors = sig[rows, nearest[rows, cols] % bins]
+    with np.errstate(over="ignore"):
+        sig[rows, cols] = _mix(
+            donors + distance[rows, cols].astype(np.uint64) * _MULTIPLIERS[15]
+        )
 
 
 def candidate_pairs(

@@ -79,17 +79,34 @@ class WordWeights:
         get, default = self._idf.get, self._default
         return sum(get(word, default) * count for word, count in bag.items())
 
-    def dice(self, a: Counter[int], b: Counter[int]) -> float:
+    def dice(
+        self,
+        a: Counter[int],
+        b: Counter[int],
+        weight_a: float | None = None,
+        weight_b: float | None = None,
+    ) -> float:
         """Weighted Dice overlap 2 w(a ∩ b) / (w(a) + w(b)) of two bags of words.
 
         The intersection keeps each word's smaller count, so a text that
         repeats a specific word ("IBM ... symbol IBM") differs by both
         occurrences. Two empty bags give 1.0.
+
+        Args:
+            a: One bag.
+            b: The other.
+            weight_a: `weight(a)` if already known (saves recomputing it).
+            weight_b: `weight(b)` if already known.
         """
-        total = self.weight(a) + self.weight(b)
+        total = (self.weight(a) if weight_a is None else weight_a) + (
+            self.weight(b) if weight_b is None else weight_b
+        )
         if total == 0:
             return 1.0
-        return 2.0 * self.weight(a & b) / total
+        get, default = self._idf.get, self._default
+        common = a.keys() & b.keys()  # a C-level set intersection
+        shared = sum(get(word, default) * min(a[word], b[word]) for word in common)
+        return 2.0 * shared / total
 
 
 def pair_score(a: str, b: str, weights: WordWeights) -> float:
