@@ -292,3 +292,16 @@ def test_shared_training_vs_validation(capsys: pytest.CaptureFixture[str]) -> No
     for overlap in result["against"]:
         assert overlap["kind"] in ("exact", "near")
         assert overlap["score"] >= 0.9
+
+
+def test_bundled_broken_file_is_written_back_byte_for_byte(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = EXAMPLE_DATASET.parent / "broken.jsonl"
+    if not broken.is_file():
+        pytest.skip(f"{broken} is not written yet")
+    out_path = tmp_path / "copy.jsonl"
+    code, _, _ = run_cli(capsys, str(broken), "--write", str(out_path))
+    assert code == 0
+    # blank, cut-off, non-UTF-8 and non-object lines are all kept verbatim
+    assert out_path.read_bytes() == broken.read_bytes()
