@@ -333,9 +333,10 @@ def exact_duplicate_row_ids(dataset: Dataset) -> list[list[int]]:
     cached = _exact_cache.get(dataset)
     if cached is not None and cached[0] == dataset.version:
         return [list(group) for group in cached[1]]
+    version = dataset.version  # before the scan: an edit meanwhile makes it stale
     groups, _ = _exact_groups(_scan(dataset, casefold=False, scope=None))
     result = [list(group.row_ids) for group in groups]
-    _exact_cache[dataset] = (dataset.version, result)
+    _exact_cache[dataset] = (version, result)
     return [list(group) for group in result]
 
 
