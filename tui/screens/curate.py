@@ -288,6 +288,7 @@ class CurateScreen(Screen[None]):
         self.unavailable: dict[str, str] = {}
         self._stamp: dict[int, int] = {}
         self._view_token = 0
+        self._status_shown: tuple[str, str] = ("", "")
         self._initial_queue: list[str] = []
         self._debounce_timers: dict[str, Timer] = {}
         self._cost_pending = False
@@ -1648,12 +1649,14 @@ class CurateScreen(Screen[None]):
     def _update_status(self) -> None:
         if not self.is_mounted:
             return
-        left, right = self.status_text()
-        try:
+        shown = self.status_text()
+        if shown == self._status_shown:
+            return  # progress arrives often; an unchanged line costs no layout pass
+        self._status_shown = shown
+        left, right = shown
+        with suppress(Exception):  # not composed yet
             self.query_one("#status-left", Static).update(Text(left, no_wrap=True))
             self.query_one("#status-right", Static).update(Text(right, no_wrap=True))
-        except Exception:
-            pass
 
     # ------------------------------------------------------------------ palette
     def commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
