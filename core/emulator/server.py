@@ -23,6 +23,15 @@ on both:
     POST       /openai/deployments/{name}/chat/completions   (dated API)
     POST       /openai/v1/chat/completions  (v1; `model` = deployment name)
 
+Deployments: every succeeded job's `fine_tuned_model` is deployed under its own
+name (as if the user had deployed it with that name); anything else (another
+name, a checkpoint id or `…:ckpt-step-N` name) needs an explicit deployment via
+`handle.deploy(name, model)` or the admin route below. Unknown names get 404
+`DeploymentNotFound`.
+
+Timestamps in API objects follow the wall clock; only durations are simulated
+(see `ftui.core.emulator.clock.SimClock`).
+
 Emulator-only routes (same key, never faulted): `GET /emulator/health` (no key),
 `GET /emulator/deployments`, `PUT /emulator/deployments/{name}` with
 `{"model": "<fine-tuned model or checkpoint>"}`, `POST /emulator/reset`,
