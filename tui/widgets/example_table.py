@@ -245,6 +245,9 @@ class ExampleTable(ScrollView, can_focus=True):
 
     def index_of(self, row_id: int) -> int | None:
         """Index of a row in the view, or `None` when it is filtered out."""
+        rows = self._rows
+        if 0 <= row_id < len(rows) and rows[row_id] == row_id:
+            return row_id  # file order, nothing inserted or deleted before it
         if self._positions is None:
             # built on demand: a dict over 1M rows takes ~100 ms, once per view
             self._positions = {r: i for i, r in enumerate(self._rows)}
