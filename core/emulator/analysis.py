@@ -89,23 +89,35 @@ def analyze_file(path: Path) -> FileAnalysis:
 
 
 def count_training_tokens(path: Path, model: str) -> tuple[int, int]:
-    """Tokens of one pass over a training file, counted by ftui's own counter.
+    """Billable tokens of one pass over a training file, by ftui's own counter.
+
+    Like the service, an example longer than the model's training context is
+    truncated, so it counts only up to that limit.
 
     Args:
         path: The stored training file.
-        model: The base model of the job (picks the tokenizer).
+        model: The base model of the job (picks the tokenizer and the limit).
 
     Returns:
-        `(total_tokens, examples)` summed over the file's examples.
+        `(billed_tokens, examples)` summed over the file's examples.
     """
+    from ftui.core.errors import ConfigError
+    from ftui.core.model_table import load_model_table
     from ftui.core.tokens import count_dataset
 
+    try:
+        limit: int | None = load_model_table().lookup(model).training_context
+    except ConfigError:  # a model ftui does not know: no truncation
+        limit = None
     dataset = open_dataset(path)
     try:
         counts = count_dataset(dataset, model, use_cache=False)
     finally:
         dataset.close()
-    return sum(c.total for c in counts.by_row.values()), len(counts.by_row)
+    totals = [c.total for c in counts.by_row.values()]
+    if limit is not None:
+        totals = [min(limit, total) for total in totals]
+    return sum(totals), len(totals)
 
 
 def _text_of(content: Any) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -193,3 +195,34 @@ def test_results_csv_blank_cells() -> None:
     assert lines[2] == "2,1.25,0.55,1.3,0.52,,"
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[1]["validation_mean_token_accuracy"] == "0.52"
+
+
+def test_trained_tokens_are_capped_at_the_training_context(tmp_path: Path) -> None:
+    from ftui.core.dataset import open_dataset
+    from ftui.core.emulator.analysis import count_training_tokens
+    from ftui.core.tokens import count_dataset
+
+    long_note = "The patient reports intermittent chest pain. " * 600  # ~5k tokens
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": long_note},
+                {"role": "assistant", "content": "R07.9"},
+            ]
+        },
+        {
+            "messages": [
+                {"role": "user", "content": "Short note."},
+                {"role": "assistant", "content": "Z00.00"},
+            ]
+        },
+    ]
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    totals = [
+        c.total
+        for c in count_dataset(open_dataset(path), "gpt-3.5-turbo-0613").by_row.values()
+    ]
+    assert totals[0] > 4096 > totals[1]
+    billed, examples = count_training_tokens(path, "gpt-3.5-turbo-0613")
+    assert (billed, examples) == (4096 + totals[1], 2)

@@ -506,3 +506,20 @@ def test_submit_checks_epochs_and_prices_the_azure_tier(
     assert code == 0, err
     assert "estimated cost" in out
     assert "created job ftjob-" in out
+
+
+def test_submit_sends_the_dated_model_an_alias_stands_for(
+    sdk_env: str, capsys: pytest.CaptureFixture[str], train_file: Path
+) -> None:
+    code, out, err = run(
+        capsys, "jobs", "submit", str(train_file), "--model", "gpt-4o-mini", "--yes"
+    )
+    assert code == 0, err
+    job_id = out.split("created job ")[1].split()[0]
+    code, out, _ = run(capsys, "jobs", "show", job_id, "--json")
+    job = json.loads(out)["job"]
+    assert job["model"] == "gpt-4o-mini-2024-07-18"
+    code, out, _ = run(capsys, "jobs", "list")
+    header, row = out.splitlines()[:2]
+    # columns line up however long the ids are
+    assert row.index("gpt-4o-mini-2024-07-18") == header.index("MODEL")

@@ -148,16 +148,35 @@ def _job_json(job: JobInfo) -> dict[str, Any]:
     return job.model_dump(mode="json")
 
 
-def _job_line(job: JobInfo) -> str:
-    return (
-        f"{clean(job.id):<32} {clean(job.status):<11} {clean(job.model):<28} "
-        f"{clean(job.fine_tuned_model or '-'):<40} {format_time(job.created_at)}"
-    )
+def _job_table(jobs: list[JobInfo]) -> list[str]:
+    """Jobs as aligned text columns sized to their content."""
+    rows = [("ID", "STATUS", "MODEL", "FINE-TUNED MODEL", "CREATED (UTC)")]
+    rows += [
+        (
+            clean(job.id),
+            clean(job.status),
+            clean(job.model),
+            clean(job.fine_tuned_model or "-"),
+            format_time(job.created_at),
+        )
+        for job in jobs
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+        + "  "
+        + row[4]
+        for row in rows
+    ]
 
 
 def _event_line(event: JobEvent) -> str:
     when = format_time(event.created_at)
     return f"{when}  {clean(event.level):<7} {clean(event.message)}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -175,12 +194,8 @@ async def _list(service: FineTuningService, args: argparse.Namespace) -> int:
     if not jobs:
         print("no fine-tuning jobs")
         return 0
-    print(
-        f"{'ID':<32} {'STATUS':<11} {'MODEL':<28} {'FINE-TUNED MODEL':<40} "
-        "CREATED (UTC)"
-    )
-    for job in jobs:
-        print(_job_line(job))
+    for line in _job_table(jobs):
+        print(line)
     return 0
 
 
@@ -380,8 +395,8 @@ def _check_file(path: Path, label: str, force: bool) -> Any:
         return dataset
     report = validate_dataset(dataset, file_size=path.stat().st_size)
     print(
-        f"{label} {clean(path)}: {report.examples} examples, {report.errors} errors, "
-        f"{report.warnings} warnings",
+        f"{label} {clean(path)}: {_count(report.examples, 'example')}, "
+        f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')}",
         file=sys.stderr,
     )
     if report.errors:
@@ -433,6 +448,24 @@ def _estimate(
     except FtuiError as exc:
         print(f"ftui: no cost estimate: {clean(exc)}", file=sys.stderr)
         return None
+
+
+def _service_model_name(name: str) -> str:
+    """The model name to send when creating a job.
+
+    An alias (`gpt-4o-mini`) becomes the dated snapshot the estimate was priced
+    for, which is also the form Azure expects; fine-tuned names (continued
+    fine-tuning) and models ftui does not know are sent as typed.
+    """
+    from ftui.core.errors import FtuiError
+    from ftui.core.model_table import base_model_name, load_model_table
+
+    if base_model_name(name) != name.strip():
+        return name
+    try:
+        return load_model_table().lookup(name).id
+    except FtuiError:
+        return name
 
 
 def _tier(training_type: str | None) -> str:
@@ -553,7 +586,7 @@ def _submit(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
             request = JobRequest(
-                model=args.model,
+                model=_service_model_name(args.model),
                 training_file=training.id,
                 validation_file=validation_id,
                 suffix=args.suffix,
