@@ -53,3 +53,14 @@ def test_image_audio_and_refusal_parts_read_as_text() -> None:
     assert lines[3] == "[audio: wav, 2 KB]"
     assert "refusal: no" in render_content({"role": "assistant", "refusal": "no"})
     assert render_content({"role": "assistant"}) == "(no content)"
+
+
+def test_curate_unknown_model_is_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"messages":[]}\n')
+    assert main(["curate", str(path), "--model", "no-such-model-xyz"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ftui: ")
+    assert "no-such-model-xyz" in err

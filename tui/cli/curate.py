@@ -28,6 +28,10 @@ def run(args: argparse.Namespace) -> int:
     """Open the editor; returns the exit code."""
     from ftui.core.dataset import open_dataset
 
+    if args.model:  # an unknown model is a one-line error, before the screen opens
+        from ftui.core.model_table import load_model_table
+
+        load_model_table().lookup(args.model)
     dataset = open_dataset(args.file)
     from ftui.tui.app import FtuiApp  # deferred: keeps `ftui --help` fast
 
