@@ -45,12 +45,38 @@ def _key(key: str) -> str:
     return " / ".join(_KEY_NAMES.get(k, k) for k in key.split(","))
 
 
+_PANELS = (
+    ("ftui.tui.widgets.side_panel", "SidePanel", "any panel"),
+    ("ftui.tui.widgets.issue_list", "IssueList", "issues"),
+    ("ftui.tui.widgets.duplicates_panel", "DuplicatesPanel", "duplicates"),
+)
+
+
+def _panel_rows() -> list[tuple[str, str, str]]:
+    """Keys the side panels bind themselves (read from their classes)."""
+    from textual.binding import Binding
+
+    rows: list[tuple[str, str, str]] = []
+    for module, name, where in _PANELS:
+        try:
+            widget = getattr(__import__(module, fromlist=[name]), name)
+        except (ImportError, AttributeError):
+            continue
+        for binding in widget.__dict__.get("BINDINGS", []):
+            if isinstance(binding, Binding):
+                rows.append(
+                    ("In panels", _key(binding.key), f"{binding.description} ({where})")
+                )
+    return rows
+
+
 def help_rows() -> list[tuple[str, str, str]]:
     """(group, keys, what it does) for every key, in display order."""
     from ftui.tui.screens.curate import KEYS
 
     rows = [("Move", key, text) for key, text in _TABLE_KEYS]
     rows += [(spec.group, _key(spec.key), spec.help) for spec in KEYS]
+    rows += _panel_rows()
     rows += [("App", key, text) for key, text in _APP_KEYS]
     return rows
 
