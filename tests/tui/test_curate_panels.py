@@ -159,3 +159,18 @@ async def test_missing_engine_module_stays_dormant(
         assert "duplicates: not available" in right
         assert screen.validation_report is not None
         assert screen.tokens
+
+
+async def test_x_opens_the_export_dialog(tmp_path: Path) -> None:
+    from ftui.tui.screens.export import ExportDialog
+
+    app = make_app(write_fixture(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        assert app.screen.examples == 10  # 12 lines - broken line - role error
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportDialog)
