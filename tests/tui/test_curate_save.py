@@ -155,3 +155,33 @@ async def test_quit_discarding_changes(tmp_path: Path) -> None:
         await pilot.pause()
         await _choose(pilot, "quit")
     assert path.read_bytes() == before
+
+
+async def test_big_files_save_in_a_worker_behind_a_modal(tmp_path: Path) -> None:
+    from ftui.tui.screens.dialogs import BusyDialog
+
+    path = write_fixture(tmp_path)
+    original = path.read_bytes().splitlines(keepends=True)
+    app = make_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        screen.save_in_thread_bytes = 0  # treat the fixture as a big file
+        await pilot.press("d")
+        await settle(pilot)
+        seen: list[bool] = []
+        original_push = app.push_screen
+
+        def spy(screen_: object, *args: object, **kwargs: object) -> object:
+            seen.append(isinstance(screen_, BusyDialog))
+            return original_push(screen_, *args, **kwargs)
+
+        app.push_screen = spy  # type: ignore[method-assign]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert seen == [True]
+        assert not isinstance(app.screen, BusyDialog)
+        assert not screen.dataset.modified
+        # then quitting does not ask, and the file lost exactly line 1
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert path.read_bytes().splitlines(keepends=True) == original[1:]

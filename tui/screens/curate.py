@@ -46,6 +46,7 @@ from ftui.tui.messages import (
 )
 from ftui.tui.plain import clean_line
 from ftui.tui.screens.dialogs import (
+    BusyDialog,
     ChoiceDialog,
     ConfirmDialog,
     EditTurnDialog,
@@ -65,6 +66,8 @@ VALIDATE_DELAY = 0.8
 """Seconds after the last edit before the whole file is revalidated."""
 DEDUP_DELAY = 2.0
 """Seconds after the last edit before duplicates are searched again."""
+SAVE_IN_THREAD_BYTES = 32 * 1024 * 1024
+"""Files this big are written in a worker (a 2.7 GB file takes seconds)."""
 DETAIL_IDLE = 0.15
 """A cursor move this long after the last detail redraw redraws it at once."""
 DETAIL_DELAY = 0.08
@@ -297,6 +300,8 @@ class CurateScreen(Screen[None]):
         self.token_total = 0
         """Tokens of the valid examples (what the estimate prices)."""
         self._detail_shown_at = 0.0
+        self.save_in_thread_bytes = SAVE_IN_THREAD_BYTES
+        """Files at least this big are saved in a worker behind a modal."""
         self.validate_delay = VALIDATE_DELAY
         """Seconds after an edit before the whole file is revalidated."""
         self.dedup_delay = DEDUP_DELAY
@@ -1212,9 +1217,54 @@ class CurateScreen(Screen[None]):
         self, *, force: bool = False, then: Callable[[], None] | None = None
     ) -> None:
         """Save (asking what to do if the file changed on disk), then run `then`."""
+        self._write(None, force, partial(self._saved, then=then))
+
+    def _write(
+        self,
+        target: Path | None,
+        force: bool,
+        done: Callable[[Path | Exception], None],
+    ) -> None:
+        """Save to `target` (None: the file itself); big files save in a worker.
+
+        While a big file is written a modal blocks edits (the dataset must not
+        change under the writer) but the screen keeps drawing.
+        """
+        if self.dataset.source_size < self.save_in_thread_bytes:
+            try:
+                done(self.dataset.save(target, force=force))
+            except FtuiError as error:
+                done(error)
+            return
+        self.app.push_screen(BusyDialog(f"Saving {len(self.dataset):,} lines…"))
+        self._save_worker(target, force, done)
+
+    @work(thread=True, exclusive=True, group="save", name="save", exit_on_error=False)
+    def _save_worker(
+        self,
+        target: Path | None,
+        force: bool,
+        done: Callable[[Path | Exception], None],
+    ) -> None:
+        """Write the file off the UI thread."""
+        outcome: Path | Exception
         try:
-            path = self.dataset.save(force=force)
-        except FileChangedError:
+            outcome = self.dataset.save(target, force=force)
+        except FtuiError as error:
+            outcome = error
+        self.app.call_from_thread(self._save_finished, outcome, done)
+
+    def _save_finished(
+        self, outcome: Path | Exception, done: Callable[[Path | Exception], None]
+    ) -> None:
+        if isinstance(self.app.screen, BusyDialog):
+            self.app.pop_screen()
+        done(outcome)
+
+    def _saved(
+        self, outcome: Path | Exception, then: Callable[[], None] | None
+    ) -> None:
+        if isinstance(outcome, FileChangedError):
             if self._rewritten_in_place():
                 self.notify(
                     f"{self.dataset.path} was rewritten in place by another program "
@@ -1246,11 +1296,11 @@ class CurateScreen(Screen[None]):
                 choose,
             )
             return
-        except FtuiError as error:
-            self.notify(str(error), title="Not saved", severity="error")
+        if isinstance(outcome, Exception):
+            self.notify(str(outcome), title="Not saved", severity="error")
             return
         self._update_title()
-        self.notify(f"saved {len(self.dataset):,} lines to {path}", title="Saved")
+        self.notify(f"saved {len(self.dataset):,} lines to {outcome}", title="Saved")
         if then is not None:
             then()
 
@@ -1288,30 +1338,26 @@ class CurateScreen(Screen[None]):
     def _save_as(
         self, target: Path, *, force: bool, then: Callable[[], None] | None
     ) -> None:
-        try:
-            same = (
-                self.dataset.path is not None
-                and target.resolve() == self.dataset.path.resolve()
-            )
-            path = self.dataset.save(target, force=force or same)
-        except OutputExistsError:
+        same = (
+            self.dataset.path is not None
+            and target.resolve() == self.dataset.path.resolve()
+        )
 
-            def confirm(answer: bool | None) -> None:
-                if answer:
-                    self._save_as(target, force=True, then=then)
+        def done(outcome: Path | Exception) -> None:
+            if isinstance(outcome, OutputExistsError):
 
-            self.app.push_screen(
-                ConfirmDialog(f"{target} exists. Overwrite it?", title="Save as"),
-                confirm,
-            )
-            return
-        except FtuiError as error:
-            self.notify(str(error), title="Not saved", severity="error")
-            return
-        self._update_title()
-        self.notify(f"saved {len(self.dataset):,} lines to {path}", title="Saved")
-        if then is not None:
-            then()
+                def confirm(answer: bool | None) -> None:
+                    if answer:
+                        self._save_as(target, force=True, then=then)
+
+                self.app.push_screen(
+                    ConfirmDialog(f"{target} exists. Overwrite it?", title="Save as"),
+                    confirm,
+                )
+                return
+            self._saved(outcome, then)
+
+        self._write(target, force or same, done)
 
     # ------------------------------------------------------------------ export
     def action_export(self) -> None:

@@ -11,13 +11,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    LoadingIndicator,
+    OptionList,
+    Static,
+    TextArea,
+)
 from textual.widgets.option_list import Option
 
 from ftui.core.jsonl import parse_line
 from ftui.tui.plain import clean
 
 __all__ = [
+    "BusyDialog",
     "ChoiceDialog",
     "ConfirmDialog",
     "EditTurnDialog",
@@ -48,6 +57,27 @@ _DIALOG_CSS = """
     & Button {{ margin-left: 1; min-width: 10; }}
 }}
 """
+
+
+class BusyDialog(ModalScreen[None]):
+    """Blocks input while something that must not overlap with edits runs."""
+
+    DEFAULT_CSS = (
+        _DIALOG_CSS.format(name="BusyDialog")
+        + """
+    BusyDialog LoadingIndicator { height: 1; }
+    """
+    )
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self._message = message
+
+    def compose(self) -> ComposeResult:
+        """The message and a spinner."""
+        with Vertical():
+            yield Label(self._message, classes="dialog-title")
+            yield LoadingIndicator()
 
 
 class ConfirmDialog(ModalScreen[bool]):
