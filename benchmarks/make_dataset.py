@@ -11,7 +11,7 @@ benchmarks/out/ (git-ignored)::
     python benchmarks/make_dataset.py 10000          # -> benchmarks/out/chat_10k.jsonl
     python benchmarks/make_dataset.py 1000 10000 100000
     # less repetition: short system prompts (a smaller share of the text)
-    python benchmarks/make_dataset.py 10000 --system-words 40 140 --tag -shortsys
+    python benchmarks/make_dataset.py 10000 --system-words 40 140 --tag=-shortsys
 """
 
 from __future__ import annotations
