@@ -174,3 +174,49 @@ async def test_x_opens_the_export_dialog(tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ExportDialog)
+
+
+async def test_issue_jump_on_narrow_terminal_shows_the_turn(tmp_path: Path) -> None:
+    import json
+
+    long_text = "word " * 800
+    row = {
+        "messages": [
+            {"role": "user", "content": long_text},
+            {"role": "assistant", "content": "ok"},
+            {"role": "asistant", "content": "misspelt role"},
+            {"role": "user", "content": long_text},
+            {"role": "assistant", "content": "done"},
+        ]
+    }
+    path = tmp_path / "long.jsonl"
+    path.write_text(
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": "yo"},
+                ]
+            }
+        )
+        + "\n"
+        + json.dumps(row)
+        + "\n"
+    )
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("i")  # the side panel replaces the (now hidden) detail
+        await pilot.pause()
+        issues = screen.query_one(IssueList)
+        issue = next(i for i in issues.visible_issues if i.row_id == 1)
+        issues.post_message(IssueList.IssueSelected(issues, issue))
+        await pilot.pause()
+        await pilot.pause()
+        detail = screen.detail
+        assert detail.region.width > 0
+        assert detail._wrapped_width == detail.scrollable_content_region.width - 2
+        start = detail._starts[2]
+        top = int(detail.scroll_y)
+        assert top <= start < top + detail.scrollable_content_region.height
+        assert detail.selected_turn == 2

@@ -205,6 +205,7 @@ class ExampleDetail(ScrollView, can_focus=True):
         """(turn index or -1, wrapped line) for the current width."""
         self._starts: dict[int, int] = {}
         self._wrapped_width = -1
+        self._scroll_pending = False
 
     # ------------------------------------------------------------------ content
     def role_of(self, index: int) -> str | None:
@@ -365,7 +366,15 @@ class ExampleDetail(ScrollView, can_focus=True):
         return self.get_component_rich_style(f"example-detail--{name}", partial=True)
 
     def _wrap(self) -> None:
-        """Wrap every block to the pane's width (two columns go to the turn cursor)."""
+        """Wrap every block to the pane's width (two columns go to the turn cursor).
+
+        A hidden pane (narrow layout with a side panel open) has no width: it
+        wraps when it is shown again, then scrolls to the selected turn.
+        """
+        if self.scrollable_content_region.width <= 2 or not self.display:
+            self._wrapped_width = -1
+            self._scroll_pending = True
+            return
         width = max(10, self.scrollable_content_region.width - 2)
         if width == self._wrapped_width:
             return
@@ -404,8 +413,12 @@ class ExampleDetail(ScrollView, can_focus=True):
         self.virtual_size = Size(width + 2, len(lines))
 
     def on_resize(self, event: events.Resize) -> None:
-        """Re-wrap to the new width."""
+        """Re-wrap to the new width (and finish a scroll asked for while hidden)."""
         self._wrap()
+        if self._scroll_pending and self._wrapped_width > 0:
+            self._scroll_pending = False
+            # after the layout pass, which would clamp an earlier scroll
+            self.call_after_refresh(self.select_turn, self.selected_turn)
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -428,7 +441,9 @@ class ExampleDetail(ScrollView, can_focus=True):
         """Move the turn cursor (clamped) and scroll the turn into view."""
         index = max(0, min(index, self.turn_total - 1)) if self.turn_total else 0
         self.selected_turn = index
-        if scroll and self.turn_total:
+        if scroll and self.turn_total and self._wrapped_width < 0:
+            self._scroll_pending = True  # hidden: scroll once it is shown
+        elif scroll and self.turn_total:
             start = self._starts.get(index, 0)
             end = self._starts.get(index + 1, len(self._lines))
             top, height = int(self.scroll_y), self.scrollable_content_region.height
