@@ -291,3 +291,22 @@ async def test_empty_file_add_first_example_and_save(tmp_path: Path) -> None:
         await pilot.pause()
     saved = json.loads(path.read_bytes())
     assert saved["messages"][0] == {"role": "user", "content": "First question"}
+
+
+async def test_mark_all_shown_then_delete(tmp_path: Path) -> None:
+    app = make_app(write_fixture(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        screen.set_filter("exact_dup")
+        await pilot.press("M")
+        assert screen.table.marked == {0, 6}
+        await pilot.press("escape")  # back to all rows; the marks stay
+        await pilot.pause()
+        assert len(screen.table.rows) == 12
+        await pilot.press("d")
+        await settle(pilot)
+        assert 0 not in screen.dataset.row_ids
+        assert 6 not in screen.dataset.row_ids
+        assert len(screen.dataset) == 10
+        await pilot.press("M", "M")  # mark all, then unmark all
+        assert not screen.table.marked

@@ -139,6 +139,13 @@ KEYS: tuple[KeySpec, ...] = (
         "A", "add_example", "Add example", "add a new example after this one", "Edit"
     ),
     KeySpec(
+        "M",
+        "mark_all",
+        "Mark all shown",
+        "mark every shown example (again: unmark all)",
+        "Edit",
+    ),
+    KeySpec(
         "d",
         "delete_example",
         "Delete example",
@@ -1157,6 +1164,18 @@ class CurateScreen(Screen[None]):
         self.after_edit({new_id}, structural=True)
         self.jump_to(new_id, 0)
         self.action_edit_turn()
+
+    def action_mark_all(self) -> None:
+        """Mark every shown example; when all are marked already, unmark all."""
+        table = self.table
+        shown = set(table.rows)
+        if shown and shown <= table.marked:
+            table.marked.clear()
+            self.notify("all examples unmarked")
+        else:
+            table.marked.update(shown)
+            self.notify(f"{len(table.marked):,} examples marked (d deletes them)")
+        table.refresh_rows()
 
     def action_delete_example(self) -> None:
         """Delete the marked examples, or the selected one."""
