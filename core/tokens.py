@@ -364,7 +364,7 @@ def _load_encoding(name: str) -> tuple[Any, str | None]:
     if error is None:
         return None, f"loading it took more than {LOAD_TIMEOUT_S:.0f} s"
     reason = f"{type(error).__name__}: {error}".splitlines()[0]
-    return None, reason[:200]
+    return None, reason if len(reason) <= 120 else reason[:119] + "…"
 
 
 def _length_function(encoding: Any) -> Callable[[str], int]:

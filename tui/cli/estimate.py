@@ -226,7 +226,7 @@ def _human(
     lines.append(
         f"  per example  min {stats['min']:,}  p10 {stats['p10']:,}  median "
         f"{stats['median']:,}  mean {stats['mean']:,}  p90 {stats['p90']:,}  "
-        f"max {stats['max']:,}"
+        f"max {stats['max']:,}{est}"
     )
     how = "auto" if estimate.epochs_auto else "given"
     lines.append(
