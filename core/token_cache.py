@@ -7,7 +7,7 @@ lines, is counted again only where it changed. On top of that, a compact
 snapshot of a whole unedited file's counts is kept per file version (path, size,
 mtime, inode) so reopening an unchanged file skips even the hashing. The cache
 is best effort: any SQLite or file-system error disables it for the session,
-never the count.
+never the count; a file past 512 MB is emptied when next opened.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS files (
     data BLOB NOT NULL
 )
 """
+_MAX_BYTES = 512 * 1024 * 1024  # past this size the cache starts over (~8M lines)
 _MAX_FILES = 32  # whole-file snapshots kept (least recently used are dropped)
 _QUERY_CHUNK = 500  # stays under SQLite's oldest bound-parameter limit (999)
 
@@ -69,13 +70,15 @@ class TokenCache:
     Safe to use from one thread at a time; several processes may share the file.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, max_bytes: int = _MAX_BYTES) -> None:
         """Open (lazily) the cache file.
 
         Args:
             path: SQLite file; by default `cache_dir() / "tokens-v1.sqlite3"`.
+            max_bytes: When the file is larger than this on opening, it is emptied.
         """
         self.path = path if path is not None else cache_dir() / "tokens-v1.sqlite3"
+        self.max_bytes = max_bytes
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self.disabled = False
@@ -95,6 +98,13 @@ class TokenCache:
                 connection.execute(_SCHEMA)
                 connection.execute(_FILES_SCHEMA)
                 connection.commit()
+                if self.path.stat().st_size > self.max_bytes:
+                    # simplest bound that keeps the cache from growing forever:
+                    # start over (recounting is minutes at worst, never wrong)
+                    connection.execute("DELETE FROM counts")
+                    connection.execute("DELETE FROM files")
+                    connection.commit()
+                    connection.execute("VACUUM")
             except (sqlite3.Error, OSError):
                 self.disabled = True
                 return None

@@ -649,3 +649,14 @@ def test_garbage_collector_is_restored(tmp_path: Path) -> None:
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_cache_starts_over_when_too_big(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    dataset = open_dataset(write_jsonl(tmp_path / "d.jsonl", ROWS))
+    count_dataset(dataset, "gpt-4o-mini", cache=TokenCache(path))
+    assert count_dataset(dataset, "gpt-4o-mini", cache=TokenCache(path)).cached_rows
+    small = TokenCache(path, max_bytes=1)
+    assert count_dataset(dataset, "gpt-4o-mini", cache=small).cached_rows == 0
+    small.close()
+    assert count_dataset(dataset, "gpt-4o-mini", cache=TokenCache(path)).cached_rows
