@@ -660,3 +660,15 @@ def test_cache_starts_over_when_too_big(tmp_path: Path) -> None:
     assert count_dataset(dataset, "gpt-4o-mini", cache=small).cached_rows == 0
     small.close()
     assert count_dataset(dataset, "gpt-4o-mini", cache=TokenCache(path)).cached_rows
+
+
+def test_bom_and_crlf_count_like_plain_lf(tmp_path: Path) -> None:
+    plain = write_jsonl(tmp_path / "lf.jsonl", ROWS[:5])
+    windows = tmp_path / "crlf.jsonl"
+    windows.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes().replace(b"\n", b"\r\n"))
+    lf = count_dataset(open_dataset(plain), "gpt-4o-mini", use_cache=False)
+    crlf = count_dataset(open_dataset(windows), "gpt-4o-mini")
+    assert crlf.by_row == lf.by_row
+    assert not crlf.skipped_rows
+    # and the per-line cache recognises the same lines in the other file
+    assert count_dataset(open_dataset(plain), "gpt-4o-mini").cached_rows == 5
