@@ -171,6 +171,28 @@ class Dataset:
         for row_id in self._rows:
             yield row_id, self.record(row_id)
 
+    def raw_rows(self) -> Iterator[tuple[int, bytes, Record | None]]:
+        """Yield `(row_id, raw bytes, record or None)` for every row, in order.
+
+        Unedited rows come straight from the file without being parsed (the
+        record is `None`); edited and new rows come with their record. For
+        consumers that key work by line content, such as the token cache.
+        """
+        starts = self._index.starts.tolist()
+        ends = self._index.ends.tolist()
+        for row_id in self._rows:
+            record = self._overrides.get(row_id)
+            if record is not None:
+                yield row_id, record.raw, record
+            else:
+                yield row_id, bytes(self._buffer[starts[row_id] : ends[row_id]]), None
+
+    @property
+    def pristine(self) -> bool:
+        """True when every row is exactly as in the file (nothing edited, added
+        or deleted, even if later undone)."""
+        return not self._overrides and len(self._rows) == self._source_count
+
     def is_edited(self, row_id: int) -> bool:
         """True when a row differs from the file (edited or new)."""
         return row_id in self._overrides

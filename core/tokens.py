@@ -577,29 +577,6 @@ class TokenCounter:
 
 
 # ------------------------------------------------------------------ whole datasets
-def _raw_rows(dataset: Dataset) -> Iterator[tuple[int, bytes, Record | None]]:
-    """Yield `(row_id, raw bytes, record if already parsed)` without parsing.
-
-    Reading unedited rows straight from the memory map skips the JSON parse that
-    `Dataset.items()` does, which is most of the cost of a cached (warm) count.
-    """
-    buffer = getattr(dataset, "_buffer", None)
-    index = getattr(dataset, "_index", None)
-    overrides = getattr(dataset, "_overrides", None)
-    if buffer is None or index is None or overrides is None:  # not the known layout
-        for row_id, record in dataset.items():
-            yield row_id, record.raw, record
-        return
-    starts = index.starts.tolist()
-    ends = index.ends.tolist()
-    for row_id in dataset.row_ids:
-        record = overrides.get(row_id)
-        if record is not None:
-            yield row_id, record.raw, record
-        else:
-            yield row_id, bytes(buffer[starts[row_id] : ends[row_id]]), None
-
-
 def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
     chunk = []
     for row in rows:
@@ -681,13 +658,9 @@ _BLANK = -2
 
 def _file_key(dataset: Dataset, exact_key: str) -> str | None:
     """Key of the whole-file snapshot; `None` when the dataset has edits."""
-    overrides = getattr(dataset, "_overrides", None)
-    index = getattr(dataset, "_index", None)
-    fingerprint = getattr(dataset, "fingerprint", None)
-    path = getattr(dataset, "path", None)
-    if overrides is None or index is None or fingerprint is None or path is None:
-        return None
-    if overrides or len(dataset) != len(index):
+    fingerprint = dataset.fingerprint
+    path = dataset.path
+    if fingerprint is None or path is None or not dataset.pristine:
         return None
     try:
         where = Path(path).resolve()
@@ -839,7 +812,7 @@ def _count_dataset(
     previous: _Step | None = None
     to_store: list[tuple[bytes, CachedCounts]] = []  # written in few transactions
     done_rows = 0
-    for chunk in _chunks(_raw_rows(dataset), _ROW_CHUNK):
+    for chunk in _chunks(dataset.raw_rows(), _ROW_CHUNK):
         if should_stop is not None and should_stop():
             result.complete = False
             break

@@ -253,3 +253,17 @@ def test_in_memory_dataset_saves_where_told(tmp_path: Path) -> None:
         dataset.save()
     out = dataset.save(tmp_path / "new.jsonl")
     assert out.read_bytes() == CHAT + b"\n{bad\n"
+
+
+def test_raw_rows_and_pristine(tmp_path: Path) -> None:
+    dataset = open_dataset(write(tmp_path, b'{"n":1}\r\n{"n":2}\n'))
+    assert dataset.pristine
+    assert list(dataset.raw_rows()) == [(0, b'{"n":1}', None), (1, b'{"n":2}', None)]
+    dataset.set_data(1, {"n": 3})
+    rows = list(dataset.raw_rows())
+    assert rows[1][:2] == (1, b'{"n":3}')
+    assert rows[1][2] is not None
+    assert not dataset.pristine
+    dataset.undo()
+    dataset.delete([0])
+    assert not dataset.pristine
