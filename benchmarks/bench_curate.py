@@ -294,6 +294,21 @@ async def scroll_run(path: Path, n: int) -> None:
     )
 
 
+async def busy_run(path: Path, n: int) -> None:
+    """Key to frame at `n` rows while the first analysis runs (not waited for)."""
+    from ftui.core.dataset import open_dataset
+    from ftui.tui.app import FtuiApp
+
+    app = FtuiApp(open_dataset(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        frames = Frames(app)
+        screen = app.screen
+        times = await _frame_times(frames, screen.table, "down", 60, 1)  # type: ignore[attr-defined]
+        jobs = ", ".join(screen.progress) or "none"  # type: ignore[attr-defined]
+    print(f"{n:>9,} rows  'down' key to frame while analysing ({jobs}): {_ms(times)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="*", type=int, default=[10_000, 100_000])
@@ -329,6 +344,7 @@ def main() -> None:
                 f"{statistics.median(seconds) * 1000:.0f} ms)"
             )
             asyncio.run(scroll_run(path, args.scroll_rows))
+            asyncio.run(busy_run(path, args.scroll_rows))
 
 
 if __name__ == "__main__":
