@@ -23,6 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -605,7 +606,7 @@ class CurateScreen(Screen[None]):
     def _panel(self, widget_id: str) -> Any:
         try:
             return self.query_one(f"#{widget_id}")
-        except Exception:
+        except NoMatches:
             return None
 
     # ------------------------------------------------------------------ rows
@@ -1675,7 +1676,7 @@ class CurateScreen(Screen[None]):
         if view:
             shown = len(self.table.rows) if self.is_mounted else 0
             text.append(f"  [{' · '.join(view)} — {shown:,} of {len(dataset):,}]")
-        with suppress(Exception):  # not composed yet
+        with suppress(NoMatches):  # not composed yet
             self.query_one("#title-bar", Static).update(text)
 
     def status_text(self) -> tuple[str, str]:
@@ -1719,7 +1720,7 @@ class CurateScreen(Screen[None]):
             return  # progress arrives often; an unchanged line costs no layout pass
         self._status_shown = shown
         left, right = shown
-        with suppress(Exception):  # not composed yet
+        with suppress(NoMatches):  # not composed yet
             self.query_one("#status-left", Static).update(Text(left, no_wrap=True))
             self.query_one("#status-right", Static).update(Text(right, no_wrap=True))
 
