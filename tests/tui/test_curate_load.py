@@ -160,3 +160,17 @@ async def test_palette_runs_screen_actions(tmp_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert 7 not in screen.dataset.row_ids
+
+
+async def test_theme_switch_redraws_with_new_colours(tmp_path: Path) -> None:
+    app = make_app(write_fixture(tmp_path), analyse=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = curate(app)
+        await pilot.pause()
+        before_row = screen.table.render_line(1)
+        before_detail = screen.detail.render_line(1)
+        app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.table.render_line(1) != before_row
+        assert screen.detail.render_line(1) != before_detail

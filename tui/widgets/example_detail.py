@@ -412,6 +412,13 @@ class ExampleDetail(ScrollView, can_focus=True):
         self._starts = starts
         self.virtual_size = Size(width + 2, len(lines))
 
+    def notify_style_update(self) -> None:
+        """Styles changed (theme switch): wrap again with the new colours."""
+        super().notify_style_update()
+        if self._wrapped_width > 0:
+            self._wrapped_width = -1
+            self._wrap()
+
     def on_resize(self, event: events.Resize) -> None:
         """Re-wrap to the new width (and finish a scroll asked for while hidden)."""
         self._wrap()

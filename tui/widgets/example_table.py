@@ -344,6 +344,11 @@ class ExampleTable(ScrollView, can_focus=True):
         )
         self._scroll_to_cursor()
 
+    def notify_style_update(self) -> None:
+        """Styles changed (theme switch): drop strips drawn with the old ones."""
+        super().notify_style_update()
+        self._cache.clear()
+
     def on_focus(self) -> None:
         """The cursor style depends on focus."""
         self._cache.clear()
