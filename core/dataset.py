@@ -1,8 +1,9 @@
-"""A JSONL dataset held as a line index over the file, with edits and undo.
+"""A JSONL dataset held as its raw bytes plus a line index, with edits and undo.
 
-Rows the user has not changed are never held as objects: the file is memory-
-mapped and a row is parsed when asked for. That keeps a million-row file at a
-few bytes per row, and guarantees untouched lines are written back byte for byte.
+Rows the user has not changed are never held as objects: a row is parsed when
+asked for, from the file's bytes (read into memory, or memory-mapped above
+`MMAP_THRESHOLD`). That keeps a million-row file at a few bytes per row on top
+of the file, and guarantees untouched lines are written back byte for byte.
 
 Every row has a stable integer id: source rows are numbered from 0 in file
 order, rows added later get ids past the end. Positions change when rows are
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftui.core.errors import DatasetError, FileChangedError
+from ftui.core.errors import DatasetError, FileChangedError, SourceRewrittenError
 from ftui.core.jsonl import (
     BOM,
     LineIndex,
@@ -30,7 +31,12 @@ from ftui.core.jsonl import (
     write_records,
 )
 
-__all__ = ["Dataset", "Edit", "FileFingerprint", "open_dataset"]
+__all__ = ["MMAP_THRESHOLD", "Dataset", "Edit", "FileFingerprint", "open_dataset"]
+
+MMAP_THRESHOLD = 512 * 1024 * 1024
+"""Files up to this size (the services' upload limit) are read into memory, so
+nothing another program does to the file can change what ftui holds; larger
+files are memory-mapped and rows are read from the map."""
 
 _NEWLINES = (b"", b"\n", b"\r\n")
 
@@ -93,7 +99,7 @@ class Dataset:
         self._redo: list[Edit] = []
         self.version = 0
         """Increases with every change, undo and redo (for dropping stale results)."""
-        self._saved_version = 0
+        self._saved_state = self._undo_state()
         self.newline = self._dominant_newline()
         """Terminator used for edited and new lines: the file's own style."""
 
@@ -197,10 +203,16 @@ class Dataset:
         """True when a row differs from the file (edited or new)."""
         return row_id in self._overrides
 
+    def _undo_state(self) -> tuple[int, Edit | None]:
+        """Identifies the content reached by the edits applied so far."""
+        return (len(self._undo), self._undo[-1] if self._undo else None)
+
     @property
     def modified(self) -> bool:
         """True when there are changes not yet saved."""
-        return self.version != self._saved_version
+        depth, top = self._undo_state()
+        saved_depth, saved_top = self._saved_state
+        return depth != saved_depth or top is not saved_top
 
     @property
     def source_size(self) -> int:
@@ -365,6 +377,23 @@ class Dataset:
         except FileNotFoundError:
             return True
 
+    def source_rewritten(self) -> bool:
+        """True when a memory-mapped source file was changed in place.
+
+        The map then shows the new bytes, so the unedited lines this dataset
+        would write are no longer those it read. Atomic replacements (a new
+        inode) and in-memory datasets are not affected.
+        """
+        if not isinstance(self._buffer, mmap.mmap) or self.path is None:
+            return False
+        if self.fingerprint is None:
+            return False
+        try:
+            now = FileFingerprint.of(self.path)
+        except OSError:
+            return False
+        return now.inode == self.fingerprint.inode and now != self.fingerprint
+
     def save(self, path: Path | None = None, *, force: bool = False) -> Path:
         """Write the dataset atomically; untouched lines are copied byte for byte.
 
@@ -378,12 +407,20 @@ class Dataset:
 
         Raises:
             FileChangedError: The source file changed on disk and `force` is false.
+            SourceRewrittenError: A memory-mapped source was rewritten in place
+                (whatever `force` says: its unedited lines are lost).
             OutputExistsError: Saving to another existing path without `force`.
             DatasetError: Nothing to save to, or the write failed.
         """
         target = Path(path) if path is not None else self.path
         if target is None:
             raise DatasetError("this dataset has no file yet; choose where to save it")
+        if self.source_rewritten():
+            raise SourceRewrittenError(
+                f"{self.path} was rewritten in place by another program while open; "
+                "its unedited lines can no longer be read back as they were, so "
+                "nothing was written: reopen the file"
+            )
         same_file = self.path is not None and target.resolve() == self.path.resolve()
         if same_file and not force and self.changed_on_disk():
             raise FileChangedError(
@@ -399,7 +436,7 @@ class Dataset:
         if same_file or self.path is None:
             self.path = target
             self.fingerprint = FileFingerprint.of(target)
-            self._saved_version = self.version
+            self._saved_state = self._undo_state()
         return target
 
     def _chunks(self) -> Iterator[bytes]:
@@ -471,8 +508,9 @@ def open_dataset(path: str | os.PathLike[str]) -> Dataset:
         if file_path.is_dir():
             raise DatasetError(f"{file_path} is a folder, not a JSONL file")
         with file_path.open("rb") as handle:
-            if fingerprint.size == 0:
-                buffer: bytes | mmap.mmap = b""
+            if fingerprint.size <= MMAP_THRESHOLD:
+                buffer: bytes | mmap.mmap = handle.read()
+                fingerprint = FileFingerprint.of(file_path)  # as read
             else:
                 buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except FileNotFoundError as exc:

@@ -6,6 +6,7 @@ UI can show its message in one line instead of a traceback::
     FtuiError
     ├── DatasetError            a file cannot be read or written as JSONL
     │   ├── FileChangedError    the file changed on disk since it was read
+    │   │   └── SourceRewrittenError  a large file was rewritten in place while open
     │   └── OutputExistsError   refusing to overwrite an existing output file
     ├── ConfigError             the config file or a profile is wrong
     └── ServiceError            the fine-tuning service could not be used
@@ -20,6 +21,7 @@ __all__ = [
     "FtuiError",
     "OutputExistsError",
     "ServiceError",
+    "SourceRewrittenError",
 ]
 
 
@@ -33,6 +35,10 @@ class DatasetError(FtuiError):
 
 class FileChangedError(DatasetError):
     """The file on disk changed since it was read; saving would lose those changes."""
+
+
+class SourceRewrittenError(FileChangedError):
+    """A memory-mapped file was rewritten in place: its unedited lines are gone."""
 
 
 class OutputExistsError(DatasetError):

@@ -267,3 +267,54 @@ def test_raw_rows_and_pristine(tmp_path: Path) -> None:
     dataset.undo()
     dataset.delete([0])
     assert not dataset.pristine
+
+
+def test_small_files_are_held_in_memory_so_outside_rewrites_lose_nothing(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, b'{"n":1}\n{"n":2}\n')
+    dataset = open_dataset(path)
+    path.write_bytes(b"{}\n")  # same inode, new content
+    os.utime(path, ns=(1, 1))
+    assert [r.data for r in dataset] == [{"n": 1}, {"n": 2}]
+    dataset.save(tmp_path / "copy.jsonl")
+    assert (tmp_path / "copy.jsonl").read_bytes() == b'{"n":1}\n{"n":2}\n'
+
+
+def test_mapped_file_rewritten_in_place_is_never_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ftui.core.dataset as dataset_module
+    from ftui.core.errors import SourceRewrittenError
+
+    monkeypatch.setattr(dataset_module, "MMAP_THRESHOLD", 0)
+    path = write(tmp_path, b'{"n":1}\n{"n":2}\n')
+    dataset = open_dataset(path)
+    dataset.set_data(0, {"n": 10})
+    with path.open("r+b") as handle:  # same inode, same size: only the map sees it
+        handle.write(b'{"n":9}')
+    os.utime(path, ns=(1, 1))
+    assert dataset.source_rewritten()
+    for target, force in ((None, True), (tmp_path / "other.jsonl", False)):
+        with pytest.raises(SourceRewrittenError):
+            dataset.save(target, force=force)
+    assert not (tmp_path / "other.jsonl").exists()
+
+
+def test_undoing_back_to_the_saved_state_is_not_modified(tmp_path: Path) -> None:
+    path = write(tmp_path, b'{"n":1}\n')
+    dataset = open_dataset(path)
+    dataset.set_data(0, {"n": 2})
+    dataset.save()
+    dataset.set_data(0, {"n": 3})
+    assert dataset.modified
+    dataset.undo()
+    assert not dataset.modified
+    dataset.undo()
+    assert dataset.modified
+    dataset.redo()
+    assert not dataset.modified
+    dataset.set_data(0, {"n": 4})  # same depth, different edit
+    dataset.undo()
+    dataset.set_data(0, {"n": 5})
+    assert dataset.modified

@@ -32,7 +32,12 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ftui.core import example_edits as edits
 from ftui.core.dataset import Dataset, Edit
-from ftui.core.errors import FileChangedError, FtuiError, OutputExistsError
+from ftui.core.errors import (
+    FileChangedError,
+    FtuiError,
+    OutputExistsError,
+    SourceRewrittenError,
+)
 from ftui.tui import analysis
 from ftui.tui.analysis import FILTERS, SORTS, RowFacts, ViewSpec
 from ftui.tui.messages import (
@@ -1284,18 +1289,10 @@ class CurateScreen(Screen[None]):
     def _saved(
         self, outcome: Path | Exception, then: Callable[[], None] | None
     ) -> None:
+        if isinstance(outcome, SourceRewrittenError):
+            self.notify(str(outcome), title="Not saved", severity="error", timeout=20)
+            return
         if isinstance(outcome, FileChangedError):
-            if self._rewritten_in_place():
-                self.notify(
-                    f"{self.dataset.path} was rewritten in place by another program "
-                    "while open. ftui reads unedited lines straight from the file, so "
-                    "they are no longer what you opened: saving now would write "
-                    "damaged lines. Nothing was written; reopen the file.",
-                    title="Not saved",
-                    severity="error",
-                    timeout=20,
-                )
-                return
 
             def choose(choice: str | None) -> None:
                 if choice == "overwrite":
@@ -1323,20 +1320,6 @@ class CurateScreen(Screen[None]):
         self.notify(f"saved {len(self.dataset):,} lines to {outcome}", title="Saved")
         if then is not None:
             then()
-
-    def _rewritten_in_place(self) -> bool:
-        """True when the open file was changed without being replaced (same inode).
-
-        The dataset memory-maps its file, so such a change alters the unedited
-        lines it would write; an atomic replace (new inode) leaves them intact.
-        """
-        path, fingerprint = self.dataset.path, self.dataset.fingerprint
-        if path is None or fingerprint is None:
-            return False
-        try:
-            return bool(path.stat().st_ino == fingerprint.inode)
-        except OSError:
-            return False
 
     def action_save_as(self, then: Callable[[], None] | None = None) -> None:
         """Write the dataset to another file."""
