@@ -250,7 +250,9 @@ class EditTurnDialog(ModalScreen[str | None]):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "accept", "Keep", priority=True),
-        Binding("escape", "cancel", "Discard"),
+        # priority: the TextArea would otherwise take escape to move focus to
+        # the buttons, so "escape discards" needed a second press
+        Binding("escape", "cancel", "Discard", priority=True),
     ]
 
     def __init__(
