@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from textual.widgets import TextArea
+from textual.widgets import OptionList, TextArea
 
-from ftui.tui.screens.dialogs import EditTurnDialog
-from tests.tui.curate_helpers import make_app, write_fixture
+from ftui.tui.screens.dialogs import ChoiceDialog, EditTurnDialog, RawLineDialog
+from tests.tui.curate_helpers import chat, make_app, settle, write_fixture
 
 
 async def test_escape_in_the_turn_editor_discards_at_once(tmp_path: Path) -> None:
@@ -23,3 +24,71 @@ async def test_escape_in_the_turn_editor_discards_at_once(tmp_path: Path) -> Non
         await pilot.pause()
         assert not isinstance(app.screen, EditTurnDialog)
         assert not app.dataset.modified
+
+
+async def test_cancelled_new_turn_adds_nothing(tmp_path: Path) -> None:
+    # "a" used to insert an empty turn before the editor opened: escaping the
+    # editor left an empty turn behind (an empty_content warning to clean up)
+    app = make_app(write_fixture(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EditTurnDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not screen.dataset.modified
+        assert len(screen.dataset.record(0).data["messages"]) == 3
+
+
+async def test_new_turn_and_its_text_are_one_undo_step(tmp_path: Path) -> None:
+    app = make_app(write_fixture(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket", "a")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        options.highlighted = [o.id for o in options.options].index("user")
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = "And in pounds?"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        messages = screen.dataset.record(0).data["messages"]
+        assert messages[3] == {"role": "user", "content": "And in pounds?"}
+        assert screen.detail.selected_turn == 3
+        await pilot.press("u")
+        await settle(pilot)
+        assert not screen.dataset.is_edited(0)
+
+
+async def test_raw_repair_keeps_a_line_that_was_not_utf8(tmp_path: Path) -> None:
+    # the editor shows the bad byte as U+FFFD and says "valid: ctrl+s keeps it",
+    # but ctrl+s compared the text with the (equally decoded) line and did nothing
+    path = tmp_path / "latin1.jsonl"
+    good = json.dumps(chat("Dark mode please", "feature-request")).encode()
+    bad = json.dumps(chat("Caf\u00e9 menu", "how-to"), ensure_ascii=False).encode(
+        "latin-1"
+    )
+    path.write_bytes(good + b"\n" + bad + b"\n")
+    app = make_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        screen.goto_line(2)
+        await pilot.pause()
+        assert 1 in screen.error_rows
+        await pilot.press("e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, RawLineDialog)
+        assert "UTF-8" in str(dialog.query_one(".dialog-title").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        record = screen.dataset.record(1)
+        assert record.error is None
+        assert record.data["messages"][1]["content"] == "Caf\ufffd menu"
+        assert 1 not in screen.error_rows
+        assert screen.dataset.modified

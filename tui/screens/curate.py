@@ -245,6 +245,11 @@ def _optional_widget(module: str, name: str, **kwargs: Any) -> Widget:
     return widget_class(**kwargs)  # type: ignore[no-any-return]
 
 
+def _raw_bytes(text: str) -> bytes:
+    """The bytes `Dataset.set_raw` would store for `text`."""
+    return text.replace("\r", "").replace("\n", " ").encode("utf-8")
+
+
 def _edit_rows(edit: Edit) -> tuple[set[int], bool]:
     """Rows whose content an edit changed, and whether it inserted or deleted rows."""
     rows: set[int] = set()
@@ -1082,13 +1087,18 @@ class CurateScreen(Screen[None]):
         row_id, record = current
 
         def done(text: str | None) -> None:
-            if text is None or text == record.text():
+            # compare bytes: a line that is not UTF-8 shows (and comes back) as
+            # text with U+FFFD, equal to record.text() though the bytes differ
+            if text is None or _raw_bytes(text) == record.raw:
                 return
             self.dataset.set_raw(row_id, text)
             self.after_edit({row_id}, structural=False)
             self.notify(f"line {record.line or 'new'} updated (u undoes)")
 
-        self.app.push_screen(RawLineDialog(record.text()), done)
+        title = "Repair line (raw JSON)"
+        if record.error is not None and record.error.code == "invalid_utf8":
+            title += " · \ufffd marks bytes that were not UTF-8"
+        self.app.push_screen(RawLineDialog(record.text(), title=title), done)
 
     def action_change_role(self) -> None:
         """Change the selected turn's role."""
@@ -1134,23 +1144,37 @@ class CurateScreen(Screen[None]):
         previous = self.detail.role_of(position - 1)
         suggested = "assistant" if previous in ("user", "tool") else "user"
 
-        def done(role: str | None) -> None:
-            if role is None:
+        def written(role: str, text: str | None) -> None:
+            # the turn is added only once its text is kept: escape adds nothing,
+            # and the turn with its text is one undo step
+            if text is None:
+                self.notify("no turn added")
                 return
             data = self.dataset.record(row_id).data
             assert data is not None
             changed = edits.insert_message(
-                data, position, {"role": role, "content": ""}
+                data, position, {"role": role, "content": text}
             )
             self.apply({row_id: changed}, "add turn")
             self._show_detail(selected=position)
-            self.action_edit_turn()
+
+        def chosen(role: str | None) -> None:
+            if role is None:
+                return
+            self.app.push_screen(
+                EditTurnDialog(
+                    "",
+                    title=f"New turn {position + 1} ({role}), "
+                    f"line {record.line or 'new'}",
+                ),
+                partial(written, role),
+            )
 
         self.app.push_screen(
             ChoiceDialog(
                 "Role of the new turn", [(r, r) for r in edits.ROLES], current=suggested
             ),
-            done,
+            chosen,
         )
 
     def action_delete_turn(self) -> None:
