@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.widgets import TabbedContent
 
 from ftui.tui.widgets.cost_panel import CostPanel
@@ -144,21 +143,6 @@ async def test_escape_from_a_panel_returns_to_the_table(tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert screen.table.has_focus
-
-
-async def test_missing_engine_module_stays_dormant(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import sys
-
-    monkeypatch.setitem(sys.modules, "ftui.core.dedup", None)  # import fails
-    app = make_app(write_fixture(tmp_path))
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await settle(pilot)
-        _, right = screen.status_text()
-        assert "duplicates: not available" in right
-        assert screen.validation_report is not None
-        assert screen.tokens
 
 
 async def test_x_opens_the_export_dialog(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -26,11 +26,11 @@ from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ftui.core import example_edits as edits
+from ftui.core.cost import estimate_cost
 from ftui.core.dataset import Dataset, Edit
 from ftui.core.errors import (
     FileChangedError,
@@ -38,6 +38,9 @@ from ftui.core.errors import (
     OutputExistsError,
     SourceRewrittenError,
 )
+from ftui.core.model_table import load_model_table
+from ftui.core.settings import load_settings
+from ftui.core.validation import validate_record
 from ftui.tui import analysis
 from ftui.tui.analysis import FILTERS, SORTS, RowFacts, ViewSpec
 from ftui.tui.messages import (
@@ -59,8 +62,12 @@ from ftui.tui.screens.dialogs import (
     RawLineDialog,
     TextPromptDialog,
 )
+from ftui.tui.screens.export import ExportDialog
+from ftui.tui.widgets.cost_panel import CostPanel
+from ftui.tui.widgets.duplicates_panel import DuplicatesPanel
 from ftui.tui.widgets.example_detail import ExampleDetail
 from ftui.tui.widgets.example_table import ExampleTable, RowCells
+from ftui.tui.widgets.issue_list import IssueList
 
 __all__ = ["KEYS", "CurateScreen", "KeySpec"]
 
@@ -236,15 +243,6 @@ _FILTER_LABELS = dict(FILTERS)
 _SORT_LABELS = dict(SORTS)
 
 
-def _optional_widget(module: str, name: str, **kwargs: Any) -> Widget:
-    """A side panel from the other TUI engineer, or a placeholder until it exists."""
-    try:
-        widget_class = getattr(__import__(module, fromlist=[name]), name)
-    except (ImportError, AttributeError):
-        return Static(f"{name}: not available", classes="placeholder")
-    return widget_class(**kwargs)  # type: ignore[no-any-return]
-
-
 def _raw_bytes(text: str) -> bytes:
     """The bytes `Dataset.set_raw` would store for `text`."""
     return text.replace("\r", "").replace("\n", " ").encode("utf-8")
@@ -288,7 +286,7 @@ class CurateScreen(Screen[None]):
         self.analyse = analyse
         self.model_name = model
         self.model_info: Any = None
-        self.epochs: int | str = "auto"
+        self.epochs: int | Literal["auto"] = "auto"
         self.provider = "openai"
         self.tier = "standard"
         self.counter: Any = None
@@ -335,22 +333,11 @@ class CurateScreen(Screen[None]):
             yield ExampleDetail(id="detail")
             with TabbedContent(id="side", initial="issues"):
                 with TabPane("Issues", id="issues"):
-                    yield _optional_widget(
-                        "ftui.tui.widgets.issue_list", "IssueList", id="issue-list"
-                    )
+                    yield IssueList(id="issue-list")
                 with TabPane("Duplicates", id="duplicates"):
-                    yield _optional_widget(
-                        "ftui.tui.widgets.duplicates_panel",
-                        "DuplicatesPanel",
-                        id="duplicates-panel",
-                    )
+                    yield DuplicatesPanel(id="duplicates-panel")
                 with TabPane("Cost", id="cost"):
-                    yield _optional_widget(
-                        "ftui.tui.widgets.cost_panel",
-                        "CostPanel",
-                        id="cost-panel",
-                        model=self.model_name,
-                    )
+                    yield CostPanel(id="cost-panel", model=self.model_name)
         with Horizontal(id="status-bar"):
             yield Static(id="status-left")
             yield Static(id="status-right")
@@ -386,14 +373,9 @@ class CurateScreen(Screen[None]):
 
     def _resolve_model(self) -> None:
         try:
-            from ftui.core.model_table import load_model_table
-            from ftui.core.settings import load_settings
-
             name = self.model_name or load_settings().default_model
             self.model_info = load_model_table().lookup(name)
             self.model_name = self.model_info.id
-        except ImportError:
-            self.unavailable["cost"] = "not available"
         except FtuiError as error:
             self.notify(str(error), title="Model", severity="error")
 
@@ -423,12 +405,6 @@ class CurateScreen(Screen[None]):
 
     def start_validation(self) -> None:
         """Validate the whole file in a worker (with token totals once known)."""
-        try:
-            import ftui.core.validation  # noqa: F401
-        except ImportError:
-            self.unavailable["validation"] = "not available"
-            self._next_initial_job()
-            return
         totals = None
         context = None
         if self.tokens_ready and self.model_info is not None:
@@ -447,21 +423,11 @@ class CurateScreen(Screen[None]):
         if self.model_info is None:
             self.unavailable["tokens"] = "no model"
             return
-        try:
-            import ftui.core.tokens  # noqa: F401
-        except ImportError:
-            self.unavailable["tokens"] = "not available"
-            return
         self.tokens_ready = False
         self._run("tokens", analysis.count_tokens, self.dataset, self.model_info)
 
     def start_dedup(self) -> None:
         """Search for duplicate examples in a worker."""
-        try:
-            import ftui.core.dedup  # noqa: F401
-        except ImportError:
-            self.unavailable["duplicates"] = "not available"
-            return
         self._run("duplicates", analysis.find_dups, self.dataset)
 
     def _debounce(self, name: str, delay: float, callback: Callable[[], None]) -> None:
@@ -919,16 +885,10 @@ class CurateScreen(Screen[None]):
         self._update_title()
         self._schedule_cost()
         if self.analyse:
-            if self.unavailable.get("validation") != "not available":
-                self._debounce("validation", self.validate_delay, self.start_validation)
-            if self.unavailable.get("duplicates") != "not available":
-                self._debounce("duplicates", self.dedup_delay, self.start_dedup)
+            self._debounce("validation", self.validate_delay, self.start_validation)
+            self._debounce("duplicates", self.dedup_delay, self.start_dedup)
 
     def _recount(self, rows: Iterable[int]) -> None:
-        try:
-            from ftui.core.validation import validate_record
-        except ImportError:
-            validate_record = None
         for row_id in rows:
             try:
                 record = self.dataset.record(row_id)
@@ -940,7 +900,7 @@ class CurateScreen(Screen[None]):
                     self.tokens.pop(row_id, None)
                 else:
                     self.tokens[row_id] = counts
-            if validate_record is not None and self.analyse:
+            if self.analyse:
                 issues = validate_record(record, row_id)
                 self.row_issues[row_id] = issues
                 self._classify(row_id, issues)
@@ -1389,11 +1349,6 @@ class CurateScreen(Screen[None]):
     # ------------------------------------------------------------------ export
     def action_export(self) -> None:
         """Split into train/validation files (export dialog); written in a worker."""
-        try:
-            from ftui.tui.screens.export import ExportDialog
-        except ImportError:
-            self.notify("export: not available", severity="warning")
-            return
         if self.dataset.path is None:
             self.notify("save the dataset first (S)", severity="warning")
             return
@@ -1592,14 +1547,12 @@ class CurateScreen(Screen[None]):
     def on_cost_panel_settings_changed(self, message: Any) -> None:
         """Recompute the estimate; recount tokens if the tokenizer changes."""
         self.epochs, self.provider, self.tier = (
-            message.epochs,
+            message.epochs if isinstance(message.epochs, int) else "auto",
             message.provider,
             message.tier,
         )
         if message.model and message.model != self.model_name:
             try:
-                from ftui.core.model_table import load_model_table
-
                 info = load_model_table().lookup(message.model)
             except FtuiError as error:
                 self.notify(str(error), severity="error")
@@ -1643,8 +1596,6 @@ class CurateScreen(Screen[None]):
         self.cost_estimate = None
         if self.model_info is not None:
             try:
-                from ftui.core.cost import estimate_cost
-
                 self.cost_estimate = estimate_cost(
                     totals,
                     self.model_info,
@@ -1652,8 +1603,6 @@ class CurateScreen(Screen[None]):
                     provider=self.provider,
                     tier=self.tier,
                 )
-            except ImportError:
-                self.unavailable["cost"] = "not available"
             except FtuiError as error:
                 self.notify(str(error), title="Cost", severity="error")
         panel = self._panel("cost-panel")
