@@ -92,3 +92,19 @@ async def test_raw_repair_keeps_a_line_that_was_not_utf8(tmp_path: Path) -> None
         assert record.data["messages"][1]["content"] == "Caf\ufffd menu"
         assert 1 not in screen.error_rows
         assert screen.dataset.modified
+
+
+async def test_status_line_keeps_the_estimate_at_80_columns(tmp_path: Path) -> None:
+    # at 80x24 the full status line ran past the edge: the $ estimate (what a
+    # weight toggle or a deletion changes) was cut off
+    app = make_app(write_fixture(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        bar = screen.query_one("#status-left")
+        shown = str(bar.render())
+        assert "$" in shown
+        assert "trained" in shown
+        assert len(shown) + 2 <= bar.size.width
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        assert "12 lines" in str(screen.query_one("#status-left").render())

@@ -1635,9 +1635,13 @@ class CurateScreen(Screen[None]):
         with suppress(NoMatches):  # not composed yet
             self.query_one("#title-bar", Static).update(text)
 
-    def status_text(self) -> tuple[str, str]:
-        """The two halves of the status line (also used by tests)."""
-        left: list[str] = [f"{len(self.dataset):,} lines"]
+    def status_text(self, *, compact: bool = False) -> tuple[str, str]:
+        """The two halves of the status line (also used by tests).
+
+        `compact` drops the line count and shortens labels, so the trained
+        tokens and the $ estimate still fit an 80-column terminal.
+        """
+        left: list[str] = [] if compact else [f"{len(self.dataset):,} lines"]
         if self.validation_report is not None:
             left.append(f"{len(self.error_rows):,} err")
             left.append(f"{len(self.warning_rows):,} warn")
@@ -1645,7 +1649,8 @@ class CurateScreen(Screen[None]):
             dups = len(self.dedup_report.exact_groups) + len(
                 self.dedup_report.near_groups
             )
-            left.append(f"{dups:,} dup groups")
+            noun = "dup" if compact else ("dup group" if dups == 1 else "dup groups")
+            left.append(f"{dups:,} {noun}")
         if self.tokens:
             approx = "" if self.tokens_exact else "~"
             left.append(
@@ -1654,7 +1659,8 @@ class CurateScreen(Screen[None]):
             )
         estimate = self.cost_estimate
         if estimate is not None and estimate.cost_usd is not None:
-            left.append(f"${estimate.cost_usd:,.2f} ({estimate.epochs} ep)")
+            epochs = "" if compact else f" ({estimate.epochs} ep)"
+            left.append(f"${estimate.cost_usd:,.2f}{epochs}")
         right: list[str] = []
         for job, (done, total) in self.progress.items():
             if total:
@@ -1668,10 +1674,17 @@ class CurateScreen(Screen[None]):
             right.append("ready" if self.analyse else "analysis off")
         return " · ".join(left), " · ".join(right)
 
+    def on_resize(self) -> None:
+        """Refit the status line to the new width."""
+        self._update_status()
+
     def _update_status(self) -> None:
         if not self.is_mounted:
             return
         shown = self.status_text()
+        # 4 = the padding of both halves: past that the $ estimate was cut off
+        if sum(len(half) for half in shown) + 4 > self.size.width:
+            shown = self.status_text(compact=True)
         if shown == self._status_shown:
             return  # progress arrives often; an unchanged line costs no layout pass
         self._status_shown = shown
