@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.widgets import OptionList, TextArea
 
+from ftui.tui.screens.compare import CompareScreen
 from ftui.tui.screens.dialogs import ChoiceDialog, EditTurnDialog, RawLineDialog
 from tests.tui.curate_helpers import chat, make_app, settle, write_fixture
 
@@ -108,3 +109,33 @@ async def test_status_line_keeps_the_estimate_at_80_columns(tmp_path: Path) -> N
         await pilot.resize_terminal(200, 60)
         await pilot.pause()
         assert "12 lines" in str(screen.query_one("#status-left").render())
+
+
+async def test_palette_compares_and_drops_duplicates(tmp_path: Path) -> None:
+    # compare and drop were panel-only keys: the command palette did not list them
+    app = make_app(write_fixture(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        screen.goto_line(7)  # the exact duplicate of line 1
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"compare duplicates")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        compare = app.screen
+        assert isinstance(compare, CompareScreen)
+        assert set(compare.row_ids) == {0, 6}
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"drop duplicates")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        await pilot.press("g")  # this cluster
+        await settle(pilot)
+        assert 6 not in screen.dataset.row_ids
+        assert 0 in screen.dataset.row_ids

@@ -1693,6 +1693,21 @@ class CurateScreen(Screen[None]):
             self.query_one("#status-left", Static).update(Text(left, no_wrap=True))
             self.query_one("#status-right", Static).update(Text(right, no_wrap=True))
 
+    def _duplicates_action(self, action: str) -> None:
+        """Run a duplicates panel action on the selected example's cluster."""
+        panel = self._panel("duplicates-panel")
+        if panel is None or panel.report is None:
+            self.notify("the duplicate search has not finished yet", severity="warning")
+            return
+        self.action_show_panel("duplicates")
+        row_id = self.table.row_id
+        if row_id is not None:
+            panel.select_row(row_id)
+        if action == "compare":
+            panel.action_compare()
+        else:
+            panel.action_drop()
+
     # ------------------------------------------------------------------ palette
     def commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
         """Every screen action for the command palette: (title, help, callback)."""
@@ -1712,6 +1727,17 @@ class CurateScreen(Screen[None]):
                 f"{spec.help} ({key_name})",
                 partial(self.run_action, action),
             )
+        # the duplicates panel's own keys (c, D) work only inside the panel
+        yield (
+            "Compare duplicates",
+            "side by side: the selected example's duplicate cluster (= then c)",
+            partial(self._duplicates_action, "compare"),
+        )
+        yield (
+            "Drop duplicates",
+            "drop all but the representative, one cluster or all (= then D)",
+            partial(self._duplicates_action, "drop"),
+        )
         for name, label in FILTERS:
             yield (
                 f"Filter: {label}",

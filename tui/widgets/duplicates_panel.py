@@ -387,6 +387,22 @@ class DuplicatesPanel(SidePanel):
             group = self.report.near_groups[row.group]
         return group.row_ids, group.lines
 
+    def select_row(self, row_id: int) -> bool:
+        """Put the cursor on `row_id`'s member row (exact cluster first).
+
+        Returns:
+            Whether the row is in a cluster on display.
+        """
+        for kind in ("exact", "near"):
+            for index, row in enumerate(self._rows.rows):
+                if row.kind != kind or row.member < 0:
+                    continue
+                row_ids, _ = self.group_members(row)
+                if row_ids[row.member] == row_id:
+                    self._rows.cursor = index
+                    return True
+        return False
+
     def _current(self) -> _Row | None:
         index = self._rows.cursor
         if self.report is None or not 0 <= index < len(self._rows.rows):
