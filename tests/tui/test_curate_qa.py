@@ -9,7 +9,7 @@ from textual.widgets import OptionList, TextArea
 
 from ftui.tui.screens.compare import CompareScreen
 from ftui.tui.screens.dialogs import ChoiceDialog, EditTurnDialog, RawLineDialog
-from tests.tui.curate_helpers import chat, make_app, settle, write_fixture
+from tests.tui.curate_helpers import chat, curate, make_app, settle, write_fixture
 
 
 async def test_escape_in_the_turn_editor_discards_at_once(tmp_path: Path) -> None:
@@ -139,3 +139,31 @@ async def test_palette_compares_and_drops_duplicates(tmp_path: Path) -> None:
         await settle(pilot)
         assert 6 not in screen.dataset.row_ids
         assert 0 in screen.dataset.row_ids
+
+
+async def test_turn_editor_selects_to_the_end_of_the_text(tmp_path: Path) -> None:
+    # shortening an over-long turn (a pasted log) needed one keypress per line:
+    # TextArea has no "select to the end of the text"
+    path = tmp_path / "long.jsonl"
+    log = "\n".join(f"hour {i}: all fine" for i in range(300))
+    rows = [chat("Dark mode please", "feature-request"), chat(f"Code this\n{log}", "x")]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    app = make_app(path, analyse=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = curate(app)
+        screen.goto_line(2)
+        await pilot.pause()
+        await pilot.press("right_square_bracket", "e")
+        await pilot.pause()
+        area = app.screen.query_one(TextArea)
+        area.move_cursor((1, 0))
+        await pilot.press("ctrl+shift+end")
+        await pilot.press("delete")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.dataset.record(1).data["messages"][1]["content"] == "Code this\n"
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one(TextArea).move_cursor((1, 0))
+        await pilot.press("ctrl+shift+home")
+        assert app.screen.query_one(TextArea).selected_text == "Code this\n"

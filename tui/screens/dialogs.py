@@ -253,6 +253,10 @@ class EditTurnDialog(ModalScreen[str | None]):
         # priority: the TextArea would otherwise take escape to move focus to
         # the buttons, so "escape discards" needed a second press
         Binding("escape", "cancel", "Discard", priority=True),
+        # TextArea has no select-to-start/end of the text: without them, cutting
+        # a pasted 1,000-line log out of a turn took a keypress per line
+        Binding("ctrl+shift+end,shift+ctrl+end", "select_to('end')", "Select to end"),
+        Binding("ctrl+shift+home", "select_to('start')", "Select to start"),
     ]
 
     def __init__(
@@ -307,9 +311,20 @@ class EditTurnDialog(ModalScreen[str | None]):
         status.set_class(problem is None, "dialog-ok")
         status.set_class(problem is not None, "dialog-error")
         if self._check is None:
-            status.update(Text("ctrl+s keeps the text · escape discards it"))
+            status.update(
+                Text(
+                    "ctrl+s keeps the text · escape discards it · "
+                    "ctrl+shift+end / home selects to the end / start"
+                )
+            )
         else:
             status.update(Text(clean(problem) if problem else "valid: ctrl+s keeps it"))
+
+    def action_select_to(self, where: str) -> None:
+        """Extend the selection to the start or the end of the text."""
+        editor = self.query_one(TextArea)
+        target = editor.document.end if where == "end" else (0, 0)
+        editor.move_cursor(target, select=True)
 
     @on(Button.Pressed, "#keep")
     def action_accept(self) -> None:
