@@ -167,3 +167,18 @@ async def test_turn_editor_selects_to_the_end_of_the_text(tmp_path: Path) -> Non
         app.screen.query_one(TextArea).move_cursor((1, 0))
         await pilot.press("ctrl+shift+home")
         assert app.screen.query_one(TextArea).selected_text == "Code this\n"
+
+
+async def test_issue_summary_uses_singular_for_one(tmp_path: Path) -> None:
+    # the issues panel said "0 errors · 1 warnings"
+    path = tmp_path / "one.jsonl"
+    rows = [chat(f"question {i}", "answer") for i in range(12)]
+    rows[5] = rows[2]  # one exact duplicate: one warning
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    app = make_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        summary = str(screen.query_one("#issue-summary").render())
+        assert summary.startswith("0 errors · 1 warning · 0 info"), summary

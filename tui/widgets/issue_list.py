@@ -28,6 +28,11 @@ SEVERITY_FILTERS = ("all", "error", "warning", "info")
 _SEVERITY_LABEL = {"error": "error", "warning": "warn", "info": "info"}
 
 
+def _count(n: int, noun: str) -> str:
+    """`n` and the noun, plural unless n is 1 ("1 warning", "2 errors")."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 class IssueRows(VirtualList):
     """The rows of an `IssueList` (one line per issue, rendered on demand)."""
 
@@ -234,7 +239,8 @@ class IssueList(SidePanel):
         self._rows.set_issues(issues)
         infos = sum(1 for issue in report.issues if str(issue.severity) == "info")
         summary = (
-            f"{report.errors} errors · {report.warnings} warnings · {infos} info"
+            f"{_count(report.errors, 'error')} · "
+            f"{_count(report.warnings, 'warning')} · {infos:,} info"
             f"  |  showing {wanted} ({len(issues)})  [f] filter"
         )
         if not report.issues:
