@@ -182,3 +182,18 @@ async def test_issue_summary_uses_singular_for_one(tmp_path: Path) -> None:
         await pilot.pause()
         summary = str(screen.query_one("#issue-summary").render())
         assert summary.startswith("0 errors · 1 warning · 0 info"), summary
+
+
+async def test_delete_example_names_the_line(tmp_path: Path) -> None:
+    app = make_app(write_fixture(tmp_path), analyse=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = curate(app)
+        screen.goto_line(3)
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert "deleted line 3 (u undoes)" in messages, messages
+        await pilot.press("u")
+        await pilot.pause()
+        assert "undone: delete line 3" in [n.message for n in app._notifications]

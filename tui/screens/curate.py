@@ -1175,10 +1175,12 @@ class CurateScreen(Screen[None]):
         )
         if not targets:
             return
+        # name the line: "deleted example" did not say which one went
+        line = self.dataset.record(targets[0]).line
         label = (
             f"delete {len(targets):,} examples"
             if len(targets) > 1
-            else "delete example"
+            else (f"delete line {line}" if line else "delete new example")
         )
         self.dataset.delete(targets, label)
         self.table.marked.difference_update(targets)
