@@ -197,3 +197,23 @@ async def test_delete_example_names_the_line(tmp_path: Path) -> None:
         await pilot.press("u")
         await pilot.pause()
         assert "undone: delete line 3" in [n.message for n in app._notifications]
+
+
+async def test_raw_editor_title_names_the_line(tmp_path: Path) -> None:
+    # E on a valid line said "Repair line (raw JSON)": nothing to repair, no line
+    app = make_app(write_fixture(tmp_path), analyse=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = curate(app)
+        screen.goto_line(2)
+        await pilot.pause()
+        await pilot.press("E")
+        await pilot.pause()
+        title = str(app.screen.query_one(".dialog-title").render())
+        assert title == "Edit line 2 (raw JSON)"
+        await pilot.press("escape")
+        screen.goto_line(8)  # cut off: does not parse
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        title = str(app.screen.query_one(".dialog-title").render())
+        assert title == "Repair line 8 (raw JSON)"

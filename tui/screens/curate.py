@@ -1055,7 +1055,9 @@ class CurateScreen(Screen[None]):
             self.after_edit({row_id}, structural=False)
             self.notify(f"line {record.line or 'new'} updated (u undoes)")
 
-        title = "Repair line (raw JSON)"
+        where = f"line {record.line}" if record.line else "the new line"
+        verb = "Edit" if record.error is None and record.data is not None else "Repair"
+        title = f"{verb} {where} (raw JSON)"
         if record.error is not None and record.error.code == "invalid_utf8":
             title += " · \ufffd marks bytes that were not UTF-8"
         self.app.push_screen(RawLineDialog(record.text(), title=title), done)
