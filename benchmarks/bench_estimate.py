@@ -84,7 +84,7 @@ def child(path: Path, preload: bool) -> None:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     cpu_start = time.process_time()
-    dataset = open_dataset(path)
+    dataset = open_dataset(path, in_memory=False)  # as `ftui estimate` does
     result = count_dataset(dataset, info)
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu_start

@@ -487,14 +487,21 @@ class _Batch:
             self._dataset.version += 1 - len(edits)
 
 
-def open_dataset(path: str | os.PathLike[str]) -> Dataset:
+def open_dataset(
+    path: str | os.PathLike[str], *, in_memory: bool | None = None
+) -> Dataset:
     """Open a JSONL file as a `Dataset` without parsing it.
 
-    The file is memory-mapped and indexed (a few bytes per line); rows are
-    parsed when read. Any content opens: bad lines become error records.
+    The file is read (or memory-mapped) and indexed (a few bytes per line);
+    rows are parsed when read. Any content opens: bad lines become error records.
 
     Args:
         path: The file to open.
+        in_memory: Hold a private copy of the file's bytes, so whatever another
+            program does to the file, saving writes untouched lines as they were
+            read. By default files up to `MMAP_THRESHOLD` are held; pass `False`
+            for short read-only passes (validate, estimate), which then only map
+            the file and start faster.
 
     Returns:
         The dataset.
@@ -508,8 +515,12 @@ def open_dataset(path: str | os.PathLike[str]) -> Dataset:
         if file_path.is_dir():
             raise DatasetError(f"{file_path} is a folder, not a JSONL file")
         with file_path.open("rb") as handle:
-            if fingerprint.size <= MMAP_THRESHOLD:
-                buffer: bytes | mmap.mmap = handle.read()
+            if in_memory is None:
+                in_memory = fingerprint.size <= MMAP_THRESHOLD
+            if fingerprint.size == 0:
+                buffer: bytes | mmap.mmap = b""
+            elif in_memory:
+                buffer = handle.read()
                 fingerprint = FileFingerprint.of(file_path)  # as read
             else:
                 buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)

@@ -281,15 +281,19 @@ def test_small_files_are_held_in_memory_so_outside_rewrites_lose_nothing(
     assert (tmp_path / "copy.jsonl").read_bytes() == b'{"n":1}\n{"n":2}\n'
 
 
+@pytest.mark.parametrize("how", ["threshold", "asked"])
 def test_mapped_file_rewritten_in_place_is_never_saved(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     import ftui.core.dataset as dataset_module
     from ftui.core.errors import SourceRewrittenError
 
-    monkeypatch.setattr(dataset_module, "MMAP_THRESHOLD", 0)
     path = write(tmp_path, b'{"n":1}\n{"n":2}\n')
-    dataset = open_dataset(path)
+    if how == "threshold":  # files above the threshold are mapped by default
+        monkeypatch.setattr(dataset_module, "MMAP_THRESHOLD", 0)
+        dataset = open_dataset(path)
+    else:
+        dataset = open_dataset(path, in_memory=False)
     dataset.set_data(0, {"n": 10})
     with path.open("r+b") as handle:  # same inode, same size: only the map sees it
         handle.write(b'{"n":9}')

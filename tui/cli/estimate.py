@@ -297,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
     table = load_model_table(settings)
     info = table.lookup(args.model or settings.default_model)
     epochs = parse_epochs(args.epochs)
-    dataset = open_dataset(args.file)
+    dataset = open_dataset(args.file, in_memory=False)  # read-only pass
     progress = None
     if sys.stderr.isatty() and len(dataset) > 5000:
 

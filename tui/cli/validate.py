@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     from ftui.core.dataset import open_dataset
     from ftui.core.validation import validate_dataset
 
-    dataset = open_dataset(args.file)
+    dataset = open_dataset(args.file, in_memory=False)  # read-only pass
     notes: list[str] = []
     training_context: int | None = None
     token_totals: Mapping[int, int] | None = None
