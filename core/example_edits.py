@@ -293,11 +293,22 @@ def zero_weights_except_last(data: dict[str, Any]) -> dict[str, Any]:
     return _with_messages(data, changed)
 
 
-def new_example() -> dict[str, Any]:
-    """A blank chat example to start from: one user and one assistant turn."""
-    return {
-        "messages": [
-            {"role": "user", "content": ""},
-            {"role": "assistant", "content": ""},
-        ]
-    }
+def new_example(
+    user: str = "", answer: str = "", *, system: str | None = None
+) -> dict[str, Any]:
+    """A new chat example: a user turn and an assistant answer.
+
+    Args:
+        user: The user turn's text.
+        answer: The assistant turn's text.
+        system: A system prompt to start with (none when `None`).
+
+    Returns:
+        The example, ready for `Dataset.insert`.
+    """
+    messages: list[dict[str, Any]] = []
+    if system is not None:
+        messages.append({"role": "system", "content": system})
+    messages.append({"role": "user", "content": user})
+    messages.append({"role": "assistant", "content": answer})
+    return {"messages": messages}

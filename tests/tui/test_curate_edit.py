@@ -13,7 +13,7 @@ from ftui.tui.screens.dialogs import (
     EditTurnDialog,
     RawLineDialog,
 )
-from tests.tui.curate_helpers import make_app, settle, write_fixture
+from tests.tui.curate_helpers import SYSTEM, make_app, settle, write_fixture
 
 
 async def _choose(pilot, option_id: str) -> None:
@@ -181,11 +181,18 @@ async def test_delete_duplicate_add_example(tmp_path: Path) -> None:
         assert isinstance(app.screen, EditTurnDialog)
         app.screen.query_one(TextArea).text = "Brand new question"
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, EditTurnDialog)  # then the answer
+        app.screen.query_one(TextArea).text = "how-to"
+        await pilot.press("ctrl+s")
         await settle(pilot)
         new = screen.table.row_id
-        assert (
-            dataset.record(new).data["messages"][0]["content"] == "Brand new question"
-        )
+        assert dataset.record(new).data["messages"] == [
+            {"role": "system", "content": SYSTEM},  # copied from the example above
+            {"role": "user", "content": "Brand new question"},
+            {"role": "assistant", "content": "how-to"},
+        ]
+        assert new not in screen.warning_rows
         assert dataset.position_of(new) == dataset.position_of(copy) + 1
         # mark two rows, delete both in one step
         await pilot.press("home", "space", "space")
@@ -286,11 +293,17 @@ async def test_empty_file_add_first_example_and_save(tmp_path: Path) -> None:
         await pilot.pause()
         app.screen.query_one(TextArea).text = "First question"
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = "First answer"
+        await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press("ctrl+s")
         await pilot.pause()
     saved = json.loads(path.read_bytes())
-    assert saved["messages"][0] == {"role": "user", "content": "First question"}
+    assert saved["messages"] == [
+        {"role": "user", "content": "First question"},
+        {"role": "assistant", "content": "First answer"},
+    ]
 
 
 async def test_mark_all_shown_then_delete(tmp_path: Path) -> None:

@@ -217,3 +217,26 @@ async def test_raw_editor_title_names_the_line(tmp_path: Path) -> None:
         await pilot.pause()
         title = str(app.screen.query_one(".dialog-title").render())
         assert title == "Repair line 8 (raw JSON)"
+
+
+async def test_cancelled_new_example_adds_nothing(tmp_path: Path) -> None:
+    # "A" used to insert a blank example first: escaping its editor left an
+    # example with two empty turns (and warnings) behind
+    app = make_app(write_fixture(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("A")
+        await pilot.pause()
+        assert isinstance(app.screen, EditTurnDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not screen.dataset.modified
+        assert len(screen.dataset) == 12
+        await pilot.press("A")
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = "question"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("escape")  # no answer: still nothing
+        await settle(pilot)
+        assert not screen.dataset.modified

@@ -1149,13 +1149,56 @@ class CurateScreen(Screen[None]):
             self.notify(f"turn {turn + 1} deleted (u undoes)")
 
     def action_add_example(self) -> None:
-        """Insert a blank example after the selected one and edit its first turn."""
+        """Ask for a user turn and its answer; insert them after the selected example.
+
+        The selected example's system prompt is copied (datasets share one, and
+        an example without it gets a warning). Nothing is inserted until both
+        texts are kept: escape in either editor adds nothing.
+        """
         row_id = self.table.row_id
         position = 0 if row_id is None else self.dataset.position_of(row_id) + 1
-        new_id = self.dataset.insert(position, edits.new_example())
-        self.after_edit({new_id}, structural=True)
-        self.jump_to(new_id, 0)
-        self.action_edit_turn()
+        system = self._system_prompt(row_id)
+        line = None if row_id is None else self.dataset.record(row_id).line
+        where = "at the top" if row_id is None else f"after line {line or 'new'}"
+        copied = " · system prompt copied" if system is not None else ""
+
+        def answered(user: str, answer: str | None) -> None:
+            if answer is None:
+                self.notify("no example added")
+                return
+            example = edits.new_example(user, answer, system=system)
+            new_id = self.dataset.insert(position, example)
+            self.after_edit({new_id}, structural=True)
+            self.jump_to(new_id, len(example["messages"]) - 2)
+            self.notify("example added (u undoes)")
+
+        def asked(user: str | None) -> None:
+            if user is None:
+                self.notify("no example added")
+                return
+            self.app.push_screen(
+                EditTurnDialog(
+                    "", title=f"New example {where}: the assistant's answer"
+                ),
+                partial(answered, user),
+            )
+
+        self.app.push_screen(
+            EditTurnDialog("", title=f"New example {where}: the user turn{copied}"),
+            asked,
+        )
+
+    def _system_prompt(self, row_id: int | None) -> str | None:
+        """The text of the example's leading system turn, if it has one."""
+        if row_id is None:
+            return None
+        messages = edits.messages_of(self.dataset.record(row_id).data)
+        if not messages or not isinstance(messages[0], dict):
+            return None
+        first = messages[0]
+        if first.get("role") != "system" or not isinstance(first.get("content"), str):
+            return None
+        return str(first["content"])
 
     def action_mark_all(self) -> None:
         """Mark every shown example; when all are marked already, unmark all."""
