@@ -240,3 +240,15 @@ async def test_cancelled_new_example_adds_nothing(tmp_path: Path) -> None:
         await pilot.press("escape")  # no answer: still nothing
         await settle(pilot)
         assert not screen.dataset.modified
+
+
+async def test_cost_panel_says_weight_0_turns_are_billed(tmp_path: Path) -> None:
+    # toggling a weight changed the trained tokens but not the $: without a
+    # word on what is billed, the estimate looked stale
+    app = make_app(write_fixture(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("dollar_sign")
+        await pilot.pause()
+        figures = str(screen.query_one("#cost-figures").render())
+        assert "weight-0 turns too" in figures

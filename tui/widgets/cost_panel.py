@@ -426,10 +426,12 @@ class CostPanel(SidePanel):
             tokens += f" · {trained:,} trained"
         row("Tokens", tokens)
         row("Epochs", f"{estimate.epochs}", "auto" if estimate.epochs_auto else "")
+        # the price is per token in the file: a weight toggle changes the
+        # trained tokens but not the $, which looked like a stale estimate
         row(
             "Billed",
             f"{estimate.billed_tokens:,}",
-            f"{estimate.billed_tokens_per_epoch:,} per epoch",
+            f"{estimate.billed_tokens_per_epoch:,} per epoch · weight-0 turns too",
         )
         if estimate.price_per_million is None:
             row("Estimate", "price unknown", estimate.price_source, style="bold")
