@@ -112,6 +112,10 @@ async def test_edit_discard_changes_nothing(tmp_path: Path) -> None:
         app.screen.query_one(TextArea).text = "changed"
         await pilot.press("escape")
         await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)  # typed text: asks first
+        await pilot.press("y")
+        await pilot.pause()
+        assert not isinstance(app.screen, EditTurnDialog)
         assert not app.dataset.modified
 
 

@@ -8,7 +8,12 @@ from pathlib import Path
 from textual.widgets import OptionList, TextArea
 
 from ftui.tui.screens.compare import CompareScreen
-from ftui.tui.screens.dialogs import ChoiceDialog, EditTurnDialog, RawLineDialog
+from ftui.tui.screens.dialogs import (
+    ChoiceDialog,
+    ConfirmDialog,
+    EditTurnDialog,
+    RawLineDialog,
+)
 from tests.tui.curate_helpers import chat, curate, make_app, settle, write_fixture
 
 
@@ -20,10 +25,22 @@ async def test_escape_in_the_turn_editor_discards_at_once(tmp_path: Path) -> Non
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, EditTurnDialog)
-        app.screen.query_one(TextArea).text = "changed"
-        await pilot.press("escape")
+        await pilot.press("escape")  # nothing typed: closes at once
         await pilot.pause()
         assert not isinstance(app.screen, EditTurnDialog)
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = "changed"
+        await pilot.press("escape")  # typed text: asks first
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # keep editing
+        await pilot.pause()
+        assert isinstance(app.screen, EditTurnDialog)
+        assert app.screen.query_one(TextArea).text == "changed"
+        await pilot.press("escape", "y")
+        await pilot.pause()
+        assert not isinstance(app.screen, (EditTurnDialog, ConfirmDialog))
         assert not app.dataset.modified
 
 

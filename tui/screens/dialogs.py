@@ -335,9 +335,28 @@ class EditTurnDialog(ModalScreen[str | None]):
         self.dismiss(self.query_one(TextArea).text)
 
     @on(Button.Pressed, "#discard")
-    def action_cancel(self) -> None:
-        """Close without changes."""
+    def _discard(self) -> None:
         self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        """Close without changes; asks first when text was typed (escape is reflex)."""
+        if self.query_one(TextArea).text == self._text:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Throw away what you typed in this editor?",
+                title="Discard changes",
+                yes="Discard",
+                no="Keep editing",
+            ),
+            answered,
+        )
 
 
 def raw_line_problem(text: str) -> str | None:
