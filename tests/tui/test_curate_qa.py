@@ -14,6 +14,7 @@ from ftui.tui.screens.dialogs import (
     EditTurnDialog,
     RawLineDialog,
 )
+from ftui.tui.screens.help import help_rows
 from tests.tui.curate_helpers import chat, curate, make_app, settle, write_fixture
 
 
@@ -269,3 +270,11 @@ async def test_cost_panel_says_weight_0_turns_are_billed(tmp_path: Path) -> None
         await pilot.pause()
         figures = str(screen.query_one("#cost-figures").render())
         assert "weight-0 turns too" in figures
+
+
+def test_help_lists_the_editor_keys() -> None:
+    # the turn editor's keys (keep, discard, select to the end) were only shown
+    # inside the editor, not in the ? help
+    rows = [(group, key) for group, key, _ in help_rows()]
+    assert ("In editors", "ctrl+s") in rows
+    assert ("In editors", "ctrl+shift+end / home") in rows

@@ -35,6 +35,12 @@ _TABLE_KEYS = (
     ("tab / shift+tab", "move between table, detail and panels"),
 )
 
+_EDITOR_KEYS = (
+    ("ctrl+s", "keep the text (the raw line editor: once it parses)"),
+    ("escape", "discard (asks first when you typed something)"),
+    ("ctrl+shift+end / home", "select to the end / start of the text"),
+)
+
 _APP_KEYS = (
     ("ctrl+p", "command palette: every action, filters, sorts, “go to line N”"),
     ("ctrl+q", "quit (asks first when there are unsaved changes)"),
@@ -77,6 +83,7 @@ def help_rows() -> list[tuple[str, str, str]]:
     rows = [("Move", key, text) for key, text in _TABLE_KEYS]
     rows += [(spec.group, _key(spec.key), spec.help) for spec in KEYS]
     rows += _panel_rows()
+    rows += [("In editors", key, text) for key, text in _EDITOR_KEYS]
     rows += [("App", key, text) for key, text in _APP_KEYS]
     return rows
 
