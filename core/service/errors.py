@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftui.core.errors import ServiceError
 from ftui.core.service.secrets import scrub
+from ftui.core.text import escape_controls
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -36,13 +37,7 @@ __all__ = [
 
 def _one_line(text: str) -> str:
     """Server text made safe for a terminal: one line, control characters escaped."""
-    text = " ".join(text.split())
-    if text.isprintable():
-        return text
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
+    return escape_controls(" ".join(text.split()))
 
 
 class _StatusError(ServiceError):

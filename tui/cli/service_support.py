@@ -6,10 +6,11 @@ import argparse
 import asyncio
 import json
 import sys
-import unicodedata
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+
+from ftui.core.text import escape_controls
 
 if TYPE_CHECKING:
     from ftui.core.service import FineTuningService, Profile
@@ -47,17 +48,7 @@ def clean(text: object) -> str:
     """
     if text is None:
         return ""
-    value = str(text)
-    if value.isprintable():
-        return value
-    return "".join(
-        ch
-        if ch.isprintable() or ch == " "
-        else ch.encode("unicode_escape").decode("ascii")
-        if unicodedata.category(ch)[0] in "CZ"
-        else ch
-        for ch in value
-    )
+    return escape_controls(str(text))
 
 
 def format_time(timestamp: int | None) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from ftui.core.text import escape_controls
 
 if TYPE_CHECKING:
     from ftui.core.dataset import Dataset
@@ -45,22 +46,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.set_defaults(handler=run)
 
 
-def _printable(text: str) -> str:
-    """Escape control characters so dataset text cannot drive the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(
-        ch
-        if ch.isprintable() or ch == " "
-        else (
-            ch.encode("unicode_escape").decode("ascii")
-            if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
-            else ch
-        )
-        for ch in text
-    )
-
-
 def _token_limits(
     dataset: Dataset, model: str
 ) -> tuple[int | None, Mapping[int, int] | None, list[str]]:
@@ -95,14 +80,14 @@ def _issue_line(issue: Issue, width: int) -> str:
     where = f"line {issue.line}" if issue.line is not None else "file"
     parts = [where.ljust(width), str(issue.severity).ljust(7)]
     if issue.path:
-        parts.append(_printable(issue.path))
-    parts.append(f"{issue.code}: {_printable(issue.message)}")
+        parts.append(escape_controls(issue.path))
+    parts.append(f"{issue.code}: {escape_controls(issue.message)}")
     return "  ".join(parts)
 
 
 def _human(file: str, report: ValidationReport, notes: list[str]) -> str:
     lines = [
-        _printable(file),
+        escape_controls(file),
         f"  format: {report.format}   lines: {report.lines:,}   "
         f"valid examples: {report.examples:,}",
         f"  {_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
@@ -116,7 +101,7 @@ def _human(file: str, report: ValidationReport, notes: list[str]) -> str:
             "  by rule: "
             + ", ".join(f"{code} ({severity}) x{n:,}" for (severity, code), n in ranked)
         )
-    lines += [f"  note: {_printable(note)}" for note in notes]
+    lines += [f"  note: {escape_controls(note)}" for note in notes]
     if report.cancelled:
         lines.append("  stopped early: the counts cover only part of the file")
     if report.issues:
@@ -161,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.json:
         for note in notes:
-            print(f"ftui: note: {_printable(note)}", file=sys.stderr)
+            print(f"ftui: note: {escape_controls(note)}", file=sys.stderr)
         print(json.dumps(report.to_json(args.file), ensure_ascii=False, indent=2))
     else:
         if args.no_tokens:
