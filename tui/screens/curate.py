@@ -540,14 +540,14 @@ class CurateScreen(Screen[None]):
 
     def _classify(self, row_id: int, issues: list[Any]) -> None:
         severities = {str(i.severity) for i in issues}
-        (self.error_rows.add if "error" in severities else self.error_rows.discard)(
-            row_id
-        )
-        (
-            self.warning_rows.add
-            if "warning" in severities
-            else self.warning_rows.discard
-        )(row_id)
+        for severity, rows in (
+            ("error", self.error_rows),
+            ("warning", self.warning_rows),
+        ):
+            if severity in severities:
+                rows.add(row_id)
+            else:
+                rows.discard(row_id)
 
     @on(DedupFinished)
     def _deduplicated(self, message: DedupFinished) -> None:
